@@ -69,12 +69,7 @@ extension CallStateMachine {
         if self.hungUpBy == nil { self.hungUpBy = hungUpBy }
         pendingMarks.removeAll()
         pendingEnd = nil
-        for index in syntheses.indices where syntheses[index].progress == .running {
-            actions.append(.cancelSynthesis(operationID: syntheses[index].id))
-        }
-        for index in syntheses.indices where syntheses[index].progress == .queued {
-            syntheses[index].progress = .done
-        }
+        stopOutput(into: &actions)
         if agent == .starting || agent == .ready {
             agent = .closing
             actions.append(.closeAgentSession)

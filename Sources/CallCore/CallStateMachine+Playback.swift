@@ -44,8 +44,8 @@ extension CallStateMachine {
         let complete = (response.audioDone || response.status != nil || sessionClosed) && !synthesisOpen
         guard complete else { return }
         guard canSendToPhone else { return }
-        if !response.hasAudio && pendingMarks.isEmpty {
-            responses[index].playbackConfirmed = true  // nothing to play
+        if !response.hasAudio && pendingMarks.isEmpty || response.hasAudio && response.playedMilliseconds >= response.sentMilliseconds {
+            responses[index].playbackConfirmed = true  // nothing left to play
             return
         }
         let sequence = nextMarkSequence
@@ -90,7 +90,8 @@ extension CallStateMachine {
                 responses[index].items[itemIndex].playedMilliseconds = max(responses[index].items[itemIndex].playedMilliseconds, mark.itemEndMilliseconds)
                 responses[index].playedMilliseconds = responses[index].items.reduce(0) { $0 + $1.playedMilliseconds }
             }
-            if mark.isFinal && responses[index].finalMarkSequence == mark.sequence {
+            let allAudioPlayed = responses[index].finalMarkSequence != nil && responses[index].playedMilliseconds >= responses[index].sentMilliseconds
+            if mark.isFinal && responses[index].finalMarkSequence == mark.sequence || allAudioPlayed && !responses[index].playbackConfirmed {
                 responses[index].playbackConfirmed = true
                 settleIfKnown(index, at: now, into: &actions)
             }

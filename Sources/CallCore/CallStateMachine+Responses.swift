@@ -76,7 +76,9 @@ extension CallStateMachine {
     /// replaces an earlier one.
     mutating func armEnd(_ kind: PendingEnd.Kind, responseID: String) {
         guard isLive else { return }
-        if let existing = pendingEnd, case .transfer = existing.kind, case .hangup = kind, pendingEndResponseID == responseID {
+        if pendingEnd != nil, pendingEndResponseID == responseID {
+            // Already ending with this response (a polite end we asked for, or a transfer): keep why.
+            if case .transfer = kind { pendingEnd?.kind = kind }
             return
         }
         pendingEnd = PendingEnd(kind: kind, anchor: .response(responseID), cancellableBySpeech: true)
