@@ -58,8 +58,9 @@ extension CallStateMachine {
         }
         guard anchorInterrupted else { return }
         if end.cancellableBySpeech {
-            // A polite end we asked for is called off: the caller is back. A goodbye stays recorded but
+            // A polite end for silence is called off: the caller is back. A goodbye stays recorded but
             // can never be carried out: its response was interrupted (the policy's condition 5).
+            if case .hangup(.noResponse) = end.kind { pendingEnd = nil }
             if case .requested = end.anchor { pendingEnd = nil }
         } else {
             // A hard end (maximum duration, shutdown) goes on after whatever is still queued.

@@ -92,7 +92,7 @@ extension CallStateMachine {
         case .playbackFallback:
             pendingEnd?.fallbackExpired = true
         case .endDeadline:
-            if pendingEnd != nil && pendingEndIsWaitingForAgent {
+            if let end = pendingEnd, !endIsDead(end), pendingEndIsWaitingForAgent {
                 actions.append(.log(.error("the agent did not produce the goodbye in time; ending after queued audio")))
                 let mark = sendPlaybackMark(into: &actions)
             pendingEnd?.anchor = .playback(markSequence: mark)

@@ -42,6 +42,8 @@ enum Fault: Sendable, Equatable {
 struct EventQueue: Sendable {
     private var heap: [Scheduled] = []
     private var nextOrder = 0
+    /// The time of the last input taken out.
+    private var current: Milliseconds = 0
     /// Last delivery time per channel, to keep each channel in order.
     private var channelTail = Array(repeating: Milliseconds(0), count: Channel.allCases.count)
 
@@ -50,7 +52,7 @@ struct EventQueue: Sendable {
 
     /// Schedules `payload` on `channel` at `time`, or after the channel's last input if that is later.
     mutating func schedule(_ payload: Scheduled.Payload, on channel: Channel, at time: Milliseconds, ordered: Bool = true) {
-        var when = time
+        var when = max(time, current)  // nothing happens in the past: an overdue deadline fires now
         if ordered {
             when = max(time, channelTail[channel.rawValue])
             channelTail[channel.rawValue] = when
@@ -74,6 +76,7 @@ struct EventQueue: Sendable {
         guard !heap.isEmpty else { return nil }
         heap.swapAt(0, heap.count - 1)
         let top = heap.removeLast()
+        current = top.time
         var parent = 0
         while true {
             let left = 2 * parent + 1
