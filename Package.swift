@@ -92,8 +92,10 @@ let package = Package(
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "SwitchboardServer", "CallSimulation", "ProviderFakes",
+                "SwitchboardServer", "CallSimulation", "ProviderFakes", "CallStore", "CallCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -102,6 +104,16 @@ let package = Package(
         .testTarget(name: "TwilioTests", dependencies: ["Twilio", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: strict),
         .testTarget(name: "OpenAIRealtimeTests", dependencies: ["OpenAIRealtime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "CallStoreTests", dependencies: ["CallStore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
-        .testTarget(name: "ProviderFakesTests", dependencies: ["ProviderFakes", .product(name: "WSClient", package: "swift-websocket"), .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: strict),
+        .testTarget(name: "ProviderFakesTests", dependencies: ["ProviderFakes", .product(name: "WSClient", package: "swift-websocket"), .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")], swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardServerTests",
+            dependencies: [
+                "SwitchboardServer", "ProviderFakes", "CallCore", "CallRuntime", "CallStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

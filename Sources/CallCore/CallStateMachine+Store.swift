@@ -80,6 +80,22 @@ extension CallStateMachine {
         write(.timeline(sequence: sequence, at: now, kind: event.name, detail: detail), into: &actions)
     }
 
+    /// Key log markers emitted since `first` also go to the timeline, so the stored record shows why
+    /// the call ended the way it did.
+    mutating func recordMarkers(from first: Int, at now: Milliseconds, into actions: inout [CallAction]) {
+        guard configuration.recordsTimeline else { return }
+        var index = first
+        let end = actions.count
+        while index < end {
+            if case .log(let marker) = actions[index], !marker.isVerboseOnly {
+                let sequence = nextTimelineSequence
+                nextTimelineSequence += 1
+                write(.timeline(sequence: sequence, at: now, kind: "marker", detail: marker.line), into: &actions)
+            }
+            index += 1
+        }
+    }
+
     func isEndingEvent(_ event: CallEvent) -> Bool {
         switch event {
         case .agentSessionClosed, .agentTranscriptDone, .agentResponseDone, .hangupResult, .transferResult, .carrierReportedCallEnded, .streamStopped:

@@ -91,11 +91,13 @@ public struct CallStateMachine: Sendable {
     public mutating func handle(_ event: CallEvent, at now: Milliseconds, into actions: inout [CallAction]) {
         if finalized { return }  // S4: nothing after finalize.
         recordTimeline(of: event, at: now, into: &actions)
+        let first = actions.count
         apply(event, at: now, into: &actions)
         if !ended {
             evaluateEnd(trigger: event, at: now, into: &actions)
         }
         reconcileTimers(at: now, into: &actions)
+        recordMarkers(from: first, at: now, into: &actions)
         evaluateFinalize(at: now, into: &actions)
     }
 

@@ -6,6 +6,11 @@ public struct SimulationReport: Sendable {
     public struct Failure: Sendable {
         public var scheduleIndex: Int
         public var violation: Violation
+
+        public init(scheduleIndex: Int, violation: Violation) {
+            self.scheduleIndex = scheduleIndex
+            self.violation = violation
+        }
     }
 
     public var seed: UInt64

@@ -1,0 +1,27 @@
+/// Minimal JSON string quoting for hand-built hot-path messages.
+enum JSONString {
+    /// Appends `value` as a quoted JSON string. Copies verbatim when nothing needs escaping
+    /// (always the case for base64), otherwise escapes `"`, `\` and control characters.
+    static func append(_ value: String, to out: inout String) {
+        out += "\""
+        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            out += value
+        } else {
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case let s where s.value < 0x20:
+                    let hex = String(s.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default:
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}

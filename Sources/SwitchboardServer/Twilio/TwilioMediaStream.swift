@@ -1,0 +1,108 @@
+import CallCore
+import CallRuntime
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import Twilio
+
+/// One Twilio Media Streams WebSocket: the reader turns Twilio's frames into events in the call's inbox;
+/// a writer child task drains the call's outbound queue to the socket. Bad frames are logged with the
+/// call id and dropped; the call, and every other call, goes on.
+struct TwilioMediaStream {
+    let registry: CallRegistry
+    let logger: Logger
+    /// Largest text frame accepted (Twilio's frames are well under 1 KiB).
+    static let maxMessageSize = 64 * 1024
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        var logger = self.logger
+        var session: CallSession?
+        var leg: TwilioPhoneLeg?
+        var loggedEarlyMedia = false
+        await withTaskGroup(of: Void.self) { group in
+            do {
+                reading: for try await message in inbound.messages(maxSize: Self.maxMessageSize) {
+                    guard case .text(let text) = message else {
+                        logger.error("twilio media: binary frame rejected (Twilio sends JSON text only)")
+                        continue
+                    }
+                    let decoded: TwilioInboundMessage
+                    do {
+                        decoded = try TwilioInboundMessage(decoding: text)
+                    } catch {
+                        logger.error("twilio media: malformed frame rejected: \(error)")
+                        continue
+                    }
+                    switch decoded {
+                    case .connected:
+                        continue
+                    case .start(let start):
+                        guard session == nil else {
+                            logger.error("twilio media: second start frame ignored")
+                            continue
+                        }
+                        guard let found = registry.session(carrierCallID: start.callSid) else {
+                            logger.error("twilio media: start for unknown call \(start.callSid); closing the stream")
+                            break reading
+                        }
+                        if let expected = start.customParameters["switchboard_call_id"], expected != found.info.callID {
+                            logger.error("twilio media: start parameters do not match call \(start.callSid); closing the stream")
+                            break reading
+                        }
+                        logger[metadataKey: "call_id"] = "\(found.info.callID)"
+                        let phone = TwilioPhoneLeg(streamSid: start.streamSid) { [weak found] event in found?.deliver(event) }
+                        group.addTask { await Self.write(phone, to: outbound) }
+                        found.attachPhone(phone)
+                        found.deliver(.streamStarted(streamID: start.streamSid))
+                        session = found
+                        leg = phone
+                    case .media(let media):
+                        guard let session, let leg else {
+                            if !loggedEarlyMedia { logger.error("twilio media: media before start dropped") }
+                            loggedEarlyMedia = true
+                            continue
+                        }
+                        guard media.streamSid == leg.streamSid else {
+                            logger.error("twilio media: media for stream \(media.streamSid) on stream \(leg.streamSid) dropped")
+                            continue
+                        }
+                        session.deliver(.callerAudio(AudioPayload(base64: media.payload)))
+                    case .mark(let mark):
+                        guard let session, mark.streamSid == leg?.streamSid else { continue }
+                        session.deliver(.markPlayed(name: mark.name))
+                    case .dtmf(let dtmf):
+                        session?.deliver(.callerDTMF(digit: dtmf.digit))
+                    case .stop:
+                        break reading
+                    case .unknown(let event):
+                        logger.warning("twilio media: unknown event '\(event)' ignored")
+                    }
+                }
+            } catch {
+                logger.error("twilio media: stream read failed: \(error)")
+            }
+            session?.deliver(.streamStopped)
+            leg?.finish()
+            group.cancelAll()
+        }
+    }
+
+    /// Drains the call's outbound queue to the socket.
+    static func write(_ leg: TwilioPhoneLeg, to outbound: WebSocketOutboundWriter) async {
+        for await output in leg.outputs {
+            switch output {
+            case .text(let text):
+                do {
+                    try await outbound.write(.text(text))
+                    leg.written()
+                } catch {
+                    if !Task.isCancelled { leg.failed() }
+                    return
+                }
+            case .close:
+                try? await outbound.close(.normalClosure, reason: nil)
+                return
+            }
+        }
+    }
+}
