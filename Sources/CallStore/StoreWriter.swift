@@ -91,7 +91,14 @@ public final class StoreWriter: Sendable {
         return false
     }
 
-    /// Writes queued batches until cancelled, then drains the queue and returns. Call once.
+    /// Stops intake (later submits are acknowledged `false`) and makes ``run()`` return once everything
+    /// already queued is committed — the same drain as cancelling it, without cancelling. Use it from a
+    /// graceful-shutdown handler: `withGracefulShutdownHandler { await writer.run() } onGracefulShutdown: { writer.finish() }`.
+    public func finish() {
+        queue.requestStop()
+    }
+
+    /// Writes queued batches until cancelled or ``finish()``, then drains the queue and returns. Call once.
     public func run() async {
         guard queue.startRunning() else {
             logger.error("StoreWriter.run() called more than once; ignoring")
@@ -279,7 +286,17 @@ final class WriteQueue: Sendable {
         }
     }
 
-    /// Suspends until a push or cancellation.
+    /// Stops intake; the writer drains and stops.
+    func requestStop() {
+        let consumer = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.stopping = true
+            defer { s.consumer = nil }
+            return s.consumer
+        }
+        consumer?.resume()
+    }
+
+    /// Suspends until a push, a stop request or cancellation.
     private func waitForWork() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

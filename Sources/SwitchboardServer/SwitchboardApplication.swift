@@ -141,6 +141,8 @@ struct StoreWriterService: Service {
     func run() async throws {
         await withGracefulShutdownHandler {
             await writer.run()
-        } onGracefulShutdown: {}
+        } onGracefulShutdown: {
+            writer.finish()  // commit everything queued, then return
+        }
     }
 }

@@ -143,6 +143,29 @@ struct StoreWriterTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func finishDrainsTheQueueWithoutCancelling(_ backend: Backend) async throws {
+        try await withFreshStore(backend) { store in
+            let writer = StoreWriter(store: store, configuration: .init(maxBatch: 5), logger: testLogger)
+            let log = AckLog()
+            await writer.submit(started("fin", at: 1), onAcknowledged: log.callback("fin", -1))
+            for seq in 0 ..< 20 {
+                await writer.submit(message("fin", seq), onAcknowledged: log.callback("fin", seq))
+            }
+            try await withTimeout {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await writer.run() }
+                    writer.finish()
+                    await group.waitForAll()
+                }
+            }
+            #expect(log.all.map(\.sequence) == Array(-1 ..< 20))
+            #expect(log.all.allSatisfy { $0.ok })
+            #expect(try #require(try await store.call(id: "fin")).messages.count == 20)
+            #expect(try await withTimeout { await writer.submitAndWait(message("fin", 99)) } == false)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func benchmarkRunsAndPersistsEverything(_ backend: Backend) async throws {
         try await withFreshStore(backend) { store in
             let result = try await withTimeout {
