@@ -20,7 +20,7 @@ public struct ExhaustiveExplorer {
     struct State {
         var machine: CallStateMachine
         var checker: InvariantChecker
-        var now: Milliseconds = 0
+        var clock: Milliseconds = 0
         var transcriptDone = false
         var audioDone = false
         var responseDone = false
@@ -51,9 +51,9 @@ public struct ExhaustiveExplorer {
     }
 
     func apply(_ event: CallEvent, to state: inout State) {
-        state.now += 20
-        let actions = state.machine.handle(event, at: state.now)
-        state.checker.observe(event, at: state.now, actions: actions, phoneUnplayed: { _ in 0 }, phoneFinishedAt: 0)
+        state.clock += 20
+        let actions = state.machine.handle(event, at: state.clock)
+        state.checker.observe(event, at: state.clock, actions: actions, phoneUnplayed: { _ in 0 }, phoneFinishedAt: 0)
         for action in actions {
             switch action {
             case .sendMark(let name): if !state.stopped { state.marksToEcho.append(name) }
@@ -70,8 +70,8 @@ public struct ExhaustiveExplorer {
         while !state.unacknowledged.isEmpty {
             let id = state.unacknowledged.removeFirst()
             let event = CallEvent.storeWriteAcknowledged(writeID: id, succeeded: true)
-            let more = state.machine.handle(event, at: state.now)
-            state.checker.observe(event, at: state.now, actions: more, phoneUnplayed: { _ in 0 }, phoneFinishedAt: 0)
+            let more = state.machine.handle(event, at: state.clock)
+            state.checker.observe(event, at: state.clock, actions: more, phoneUnplayed: { _ in 0 }, phoneFinishedAt: 0)
             for case .store(let newID, _) in more { state.unacknowledged.append(newID) }
         }
     }
@@ -106,7 +106,7 @@ public struct ExhaustiveExplorer {
         let steps = enabled(state)
         if steps.isEmpty || depth > 40 {
             var leaf = state
-            leaf.checker.checkLiveness(at: leaf.now, silentCaller: false)
+            leaf.checker.checkLiveness(at: leaf.clock, silentCaller: false)
             orderings += 1
             if !leaf.checker.violations.isEmpty && violations.count < 20 {
                 violations += leaf.checker.violations

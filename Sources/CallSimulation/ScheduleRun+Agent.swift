@@ -38,13 +38,13 @@ extension ScheduleRun {
     mutating func scheduleAgentStep() {
         guard !agentStepScheduled, agentOpen, let first = agentOutputs.first else { return }
         agentStepScheduled = true
-        queue.schedule(.agentStep, on: .agent, at: max(first.notBefore, now + latency(1...40)))
+        queue.schedule(.agentStep, on: .agent, at: max(first.notBefore, clock + latency(1...40)))
     }
 
     /// Emits the agent's next output.
     mutating func agentStep() {
         guard agentOpen, let first = agentOutputs.first else { return }
-        guard first.notBefore <= now else {
+        guard first.notBefore <= clock else {
             scheduleAgentStep()
             return
         }
@@ -100,7 +100,7 @@ extension ScheduleRun {
     mutating func scheduleNextCallerTurn(after responseID: String) {
         guard pendingTurn < scenario.turns.count else { return }
         let turn = scenario.turns[pendingTurn]
-        queue.schedule(.callerTurn(pendingTurn), on: .phone, at: now + turn.gap, ordered: false)
+        queue.schedule(.callerTurn(pendingTurn), on: .phone, at: clock + turn.gap, ordered: false)
         pendingTurn += 1
     }
 
@@ -111,18 +111,18 @@ extension ScheduleRun {
         let turn = scenario.turns[index]
         deliver(.callerSpeechStarted, channel: .agent)
         for frame in 0..<3 {
-            queue.schedule(.event(.callerAudio(AudioPayload(base64: "", byteCount: 160))), on: .phone, at: now + Milliseconds(frame) * 20)
+            queue.schedule(.event(.callerAudio(AudioPayload(base64: "", byteCount: 160))), on: .phone, at: clock + Milliseconds(frame) * 20)
         }
         let last = index == scenario.closingTurn
-        let stopAt = now + turn.duration
+        let stopAt = clock + turn.duration
         let transcript = CallEvent.callerTranscript(itemID: "user_\(index)", text: turn.transcript)
         agentOutputs.append((.callerSpeechStopped, stopAt))
         if !scenario.callerTranscriptLate { agentOutputs.append((transcript, stopAt)) }
         if last {
             switch scenario.closing {
             case .goodbyePhrase: enqueueResponse(text: "Thanks for calling. Goodbye!", tool: nil)
-            case .endCallTool: enqueueResponse(text: "Let me end the call for you now.", tool: .endCall(reason: "caller finished"))
-            case .transferTool: enqueueResponse(text: "I will transfer you to a person now.", tool: .transferCall(reason: "caller asked"))
+            case .endCallTool: enqueueResponse(text: "Let me end the call for you clock.", tool: .endCall(reason: "caller finished"))
+            case .transferTool: enqueueResponse(text: "I will transfer you to a person clock.", tool: .transferCall(reason: "caller asked"))
             }
         } else {
             enqueueResponse(text: turn.reply, tool: nil)
@@ -141,7 +141,7 @@ extension ScheduleRun {
         }
         synthesisChunks[index].remaining -= 1
         deliver(.ttsChunk(operationID: operation, audio: AudioPayload(base64: "", byteCount: Int(random.int(400...1_600)))), channel: .synthesis)
-        queue.schedule(.synthesisStep(operation), on: .synthesis, at: now + latency(10...120))
+        queue.schedule(.synthesisStep(operation), on: .synthesis, at: clock + latency(10...120))
     }
 }
 

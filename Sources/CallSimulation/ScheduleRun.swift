@@ -10,7 +10,7 @@ struct ScheduleRun {
     var checker: InvariantChecker
     var queue = EventQueue()
     var phone = SimulatedPhone()
-    var now: Milliseconds = 0
+    var clock: Milliseconds = 0
     var delivered = 0
     /// When set, every step is recorded as a line (for `simulate --replay N --trace`).
     var trace: [String]?
@@ -38,7 +38,7 @@ struct ScheduleRun {
         timeLimit = configuration.maxCallDuration + 120_000
     }
 
-    var inFaultWindow: Bool { now < scenario.faultsEndAt }
+    var inFaultWindow: Bool { clock < scenario.faultsEndAt }
 
     mutating func latency(_ normal: ClosedRange<Int64>) -> Milliseconds {
         if inFaultWindow && random.chance(scenario.slowProbability) { return random.int(300...3_000) }
@@ -54,7 +54,7 @@ struct ScheduleRun {
         }
         while let item = queue.pop() {
             if item.time > timeLimit || delivered > 50_000 { break }
-            now = item.time
+            clock = item.time
             switch item.payload {
             case .event(let event):
                 deliver(event, channel: item.channel)
@@ -75,7 +75,7 @@ struct ScheduleRun {
                 apply(fault)
             }
         }
-        checker.checkLiveness(at: now, silentCaller: scenario.silentCaller)
+        checker.checkLiveness(at: clock, silentCaller: scenario.silentCaller)
         return (delivered, checker.violations)
     }
 
@@ -84,14 +84,14 @@ struct ScheduleRun {
     mutating func deliver(_ event: CallEvent, channel: Channel) {
         delivered += 1
         if case .callerSpeechStarted = event { agentHeardSpeech() }
-        let actions = machine.handle(event, at: now)
+        let actions = machine.handle(event, at: clock)
         if trace != nil {
             let shown = actions.filter { if case .store = $0 { return false } else { return true } }
-            trace?.append("\(now)ms [\(channel)] \(event) -> \(shown)")
+            trace?.append("\(clock)ms [\(channel)] \(event) -> \(shown)")
         }
         let phone = self.phone
-        let now = self.now
-        checker.observe(event, at: now, actions: actions, phoneUnplayed: { phone.unplayed($0, at: now) }, phoneFinishedAt: phone.lastFinished(at: now))
+        let clock = self.clock
+        checker.observe(event, at: clock, actions: actions, phoneUnplayed: { phone.unplayed($0, at: clock) }, phoneFinishedAt: phone.lastFinished(at: clock))
         var audioResponse: String?
         if case .agentAudioDelta(let id, _, _) = event { audioResponse = id }
         if case .ttsChunk(let op, _) = event { audioResponse = synthesisOwner.first { $0.operation == op }?.response }
@@ -99,7 +99,7 @@ struct ScheduleRun {
         if inFaultWindow && random.chance(scenario.duplicateProbability) {
             switch event {
             case .agentAudioDone, .agentResponseDone, .carrierReportedCallEnded, .markPlayed, .hangupResult:
-                queue.schedule(.event(event), on: channel, at: now + random.int(0...200))
+                queue.schedule(.event(event), on: channel, at: clock + random.int(0...200))
             default:
                 break
             }
@@ -111,25 +111,25 @@ struct ScheduleRun {
     mutating func react(to action: CallAction, audioResponse: String?) {
         switch action {
         case .sendAudio(let audio):
-            phone.play(audio.milliseconds, response: audioResponse, at: now)
+            phone.play(audio.milliseconds, response: audioResponse, at: clock)
         case .sendMark(let name):
-            guard let echoAt = phone.mark(name, at: now) else { return }
+            guard let echoAt = phone.mark(name, at: clock) else { return }
             if inFaultWindow && random.chance(scenario.lostEchoProbability) { return }
             queue.schedule(.markEcho(name: name, clearGeneration: phone.clearGeneration), on: .phone, at: echoAt + random.int(5...60), ordered: false)
         case .clearAudio:
-            for name in phone.clear(at: now) {
-                queue.schedule(.markEcho(name: name, clearGeneration: phone.clearGeneration), on: .phone, at: now + random.int(5...40), ordered: false)
+            for name in phone.clear(at: clock) {
+                queue.schedule(.markEcho(name: name, clearGeneration: phone.clearGeneration), on: .phone, at: clock + random.int(5...40), ordered: false)
             }
         case .closeMediaStream:
-            stopPhone(at: now, callbackDelay: nil)
+            stopPhone(at: clock, callbackDelay: nil)
         case .startStream:
-            queue.schedule(.event(.streamStarted(streamID: "stream")), on: .phone, at: now + latency(50...300))
+            queue.schedule(.event(.streamStarted(streamID: "stream")), on: .phone, at: clock + latency(50...300))
         case .startAgentSession:
             if inFaultWindow && random.chance(0.03) {
-                queue.schedule(.event(.agentSessionClosed), on: .agent, at: now + latency(50...400))
+                queue.schedule(.event(.agentSessionClosed), on: .agent, at: clock + latency(50...400))
             } else {
                 agentOpen = true
-                queue.schedule(.event(.agentSessionReady), on: .agent, at: now + latency(50...400))
+                queue.schedule(.event(.agentSessionReady), on: .agent, at: clock + latency(50...400))
             }
         case .forwardCallerAudio:
             break
@@ -142,7 +142,7 @@ struct ScheduleRun {
             switch request {
             case .greeting: text = "Hello! How can I help you today?"
             case .reprompt: text = "Are you still there?"
-            case .politeEnd: text = "I'll let you go now. Goodbye!"
+            case .politeEnd: text = "I'll let you go clock. Goodbye!"
             }
             enqueueResponse(text: text, tool: nil)
         case .closeAgentSession:
@@ -151,10 +151,10 @@ struct ScheduleRun {
                 agentOutputs.removeAll()
                 emittingResponse = nil
             }
-            queue.schedule(.event(.agentSessionClosed), on: .agent, at: now + latency(5...200))
+            queue.schedule(.event(.agentSessionClosed), on: .agent, at: clock + latency(5...200))
         case .synthesize(let operation, let text):
             synthesisChunks.append((operation, max(1, text.count / 12)))
-            queue.schedule(.synthesisStep(operation), on: .synthesis, at: now + latency(80...400))
+            queue.schedule(.synthesisStep(operation), on: .synthesis, at: clock + latency(80...400))
         case .cancelSynthesis(let operation):
             synthesisChunks.removeAll { $0.operation == operation }
         case .hangUp:
@@ -162,13 +162,13 @@ struct ScheduleRun {
             if phone.stopped { outcome = .alreadyEnded }
             else if inFaultWindow && random.chance(scenario.hangupFailureProbability) { outcome = random.chance(0.5) ? .alreadyEnded : .failed("HTTP 503 after 3 attempts") }
             else { outcome = .succeeded }
-            let at = now + latency(30...600)
+            let at = clock + latency(30...600)
             queue.schedule(.event(.hangupResult(outcome)), on: .rest, at: at)
             if outcome == .succeeded {
                 stopPhone(at: at, callbackDelay: random.int(0...1_500))
             }
         case .transfer:
-            let at = now + latency(30...600)
+            let at = clock + latency(30...600)
             queue.schedule(.event(.transferResult(.succeeded)), on: .rest, at: at)
             phone.receiving = false
             phone.stopped = true
@@ -176,7 +176,7 @@ struct ScheduleRun {
         case .store:
             if case .store(let id, _) = action {
                 let failed = inFaultWindow && random.chance(scenario.storeFailureProbability)
-                queue.schedule(.event(.storeWriteAcknowledged(writeID: id, succeeded: !failed)), on: .store, at: now + latency(1...40))
+                queue.schedule(.event(.storeWriteAcknowledged(writeID: id, succeeded: !failed)), on: .store, at: clock + latency(1...40))
             }
         case .finalize:
             break
@@ -204,22 +204,22 @@ struct ScheduleRun {
         switch fault {
         case .callerHangsUp:
             // The status callback may come before or after the socket's stop.
-            stopPhone(at: now, callbackDelay: random.int(0...2_000))
+            stopPhone(at: clock, callbackDelay: random.int(0...2_000))
         case .agentDisconnects:
             guard agentOpen else { return }
             agentOpen = false
             agentOutputs.removeAll()
             emittingResponse = nil
-            queue.schedule(.event(.agentSessionClosed), on: .agent, at: now + random.int(1...50))
+            queue.schedule(.event(.agentSessionClosed), on: .agent, at: clock + random.int(1...50))
         case .transmitStalls:
             guard !phone.stopped else { return }
             phone.receiving = false
-            queue.schedule(.event(.transmitStalled), on: .webhook, at: now + 300, ordered: false)
+            queue.schedule(.event(.transmitStalled), on: .webhook, at: clock + 300, ordered: false)
             if random.chance(0.5) {
-                queue.schedule(.event(.transmitDead), on: .webhook, at: now + 1_000, ordered: false)
+                queue.schedule(.event(.transmitDead), on: .webhook, at: clock + 1_000, ordered: false)
             }
         case .operatorHangsUp:
-            queue.schedule(.event(.operatorHangup), on: .webhook, at: now, ordered: false)
+            queue.schedule(.event(.operatorHangup), on: .webhook, at: clock, ordered: false)
         }
     }
 }
