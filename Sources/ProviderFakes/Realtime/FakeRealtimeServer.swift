@@ -252,6 +252,15 @@ public final class FakeRealtimeServer: Sendable {
 
             if beta && options.rejectBetaHeader {
                 machine.rejectBeta()
+                // Give the client a moment to start reading after the 101 before the close frame
+                // (frames racing the upgrade response were observed to stall the WSClient handshake).
+                var actions = machine.takeActions()
+                if let first = actions.first, case .send = first {
+                    _ = await perform([first], outbound: outbound, channel: channel, ticks: tickSink)
+                    actions.removeFirst()
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+                _ = await perform(actions, outbound: outbound, channel: channel, ticks: tickSink)
             } else {
                 machine.start()
             }

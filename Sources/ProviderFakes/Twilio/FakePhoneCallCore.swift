@@ -17,7 +17,8 @@ actor FakePhoneCallCore {
     let callSid: String
     let accountSid: String
     private let started: ContinuousClock.Instant
-    private let out: AsyncStream<String>.Continuation
+    private let out: AsyncStream<FakeOutboundFrame>.Continuation
+    private let echoesMarks: Bool
 
     private var queue = FakePlaybackQueue()
     private var sequenceNumber = 0
@@ -34,7 +35,10 @@ actor FakePhoneCallCore {
     private var burstBytes: Int?
     private var lastActivity: Int?
 
-    init(streamSid: String, callSid: String, accountSid: String, started: ContinuousClock.Instant, out: AsyncStream<String>.Continuation) {
+    init(streamSid: String, callSid: String, accountSid: String, started: ContinuousClock.Instant, out: AsyncStream<FakeOutboundFrame>.Continuation,
+        echoesMarks: Bool = true
+    ) {
+        self.echoesMarks = echoesMarks
         self.streamSid = streamSid
         self.callSid = callSid
         self.accountSid = accountSid
@@ -134,8 +138,9 @@ actor FakePhoneCallCore {
     // MARK: outbound (phone → server)
 
     /// Sends `connected` and `start`.
-    func sendStart(customParameters: [String: String]) {
+    func sendStart(customParameters: [String: String], junkBeforeStart: [FakeJunkFrame] = [], junkAfterStart: [FakeJunkFrame] = []) {
         send(["event": "connected", "protocol": "Call", "version": "1.0.0"], counted: false)
+        for frame in junkBeforeStart { sendJunk(frame) }
         send(
             [
                 "event": "start",
@@ -152,6 +157,26 @@ actor FakePhoneCallCore {
             counted: true
         )
         record(.startSent)
+        for frame in junkAfterStart { sendJunk(frame) }
+    }
+
+    /// Sends one frame real Twilio never would (see `FakeJunkFrame`).
+    private func sendJunk(_ frame: FakeJunkFrame) {
+        guard !stopped else { return }
+        switch frame {
+        case .text(let text): out.yield(.text(text))
+        case .binary(let bytes): out.yield(.binary(bytes))
+        case .media, .mediaForOtherStream:
+            let sid = frame == .media ? streamSid : FakeTwilioIDs.streamSid()
+            let media: [String: Any] = [
+                "event": "media", "streamSid": sid,
+                "media": [
+                    "track": "inbound", "chunk": "0", "timestamp": "0",
+                    "payload": Data(MuLaw.silence(milliseconds: 20)).base64EncodedString(),
+                ],
+            ]
+            send(media, counted: true)
+        }
     }
 
     /// Sends one 20 ms inbound media frame (chunk +1, timestamp +20 ms).
@@ -212,7 +237,7 @@ actor FakePhoneCallCore {
     }
 
     private func echo(_ name: String, cleared: Bool) {
-        guard !stopped else { return }
+        guard !stopped, echoesMarks else { return }
         send(["event": "mark", "streamSid": streamSid, "mark": ["name": name]], counted: true)
         echoedMarks.append(name)
         record(.markEchoed(name: name, cleared: cleared))
@@ -228,7 +253,7 @@ actor FakePhoneCallCore {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
             let text = String(data: data, encoding: .utf8)
         else { return }
-        out.yield(text)
+        out.yield(.text(text))
     }
 
     private func violate(_ kind: FakeProtocolViolation.Kind, _ detail: String, _ message: String) {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import WSClient
 
 /// One connected media stream of a fake call: the reader, the writer, the REST command relay and the
@@ -10,7 +11,7 @@ actor FakePhoneSession {
     let configuration: FakeTwilioPhoneConfiguration
     let customParameters: [String: String]
     let commands: AsyncStream<FakeTwilioRemoteCommand>
-    let outbound: AsyncStream<String>
+    let outbound: AsyncStream<FakeOutboundFrame>
     let webhooks: FakeTwilioWebhooks
     let registry: FakeTwilioCallRegistry?
 
@@ -20,7 +21,7 @@ actor FakePhoneSession {
 
     init(
         core: FakePhoneCallCore, configuration: FakeTwilioPhoneConfiguration, customParameters: [String: String],
-        commands: AsyncStream<FakeTwilioRemoteCommand>, outbound: AsyncStream<String>, webhooks: FakeTwilioWebhooks,
+        commands: AsyncStream<FakeTwilioRemoteCommand>, outbound: AsyncStream<FakeOutboundFrame>, webhooks: FakeTwilioWebhooks,
         registry: FakeTwilioCallRegistry?
     ) {
         self.core = core
@@ -37,7 +38,9 @@ actor FakePhoneSession {
         let core = self.core
         let commands = self.commands
         await core.record(.socketOpened)
-        await core.sendStart(customParameters: customParameters)
+        await core.sendStart(
+            customParameters: customParameters, junkBeforeStart: configuration.junkBeforeStart,
+            junkAfterStart: configuration.junkAfterStart)
         await withTaskGroup(of: Child.self) { group in
             group.addTask {
                 do {
@@ -55,8 +58,13 @@ actor FakePhoneSession {
                 return .other
             }
             // The writer: the only place that writes to the socket, in the order the core decided.
-            for await text in self.outbound {
-                do { try await writer.write(.text(text)) } catch { continue }
+            for await frame in self.outbound {
+                switch frame {
+                case .text(let text):
+                    do { try await writer.write(.text(text)) } catch { continue }
+                case .binary(let bytes):
+                    do { try await writer.write(.binary(ByteBuffer(bytes: bytes))) } catch { continue }
+                }
             }
             if await !core.serverClosed {
                 try? await writer.close(.normalClosure, reason: nil)

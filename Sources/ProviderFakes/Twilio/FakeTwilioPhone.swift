@@ -39,9 +39,10 @@ public struct FakeTwilioPhone: Sendable {
 
         var parameters: [String: String] = [:]
         for parameter in twiml.parameters { parameters[parameter.name] = parameter.value }
-        let (outbound, out) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .unbounded)
+        let (outbound, out) = AsyncStream.makeStream(of: FakeOutboundFrame.self, bufferingPolicy: .unbounded)
         let core = FakePhoneCallCore(
-            streamSid: FakeTwilioIDs.streamSid(), callSid: callSid, accountSid: configuration.accountSid, started: started, out: out)
+            streamSid: FakeTwilioIDs.streamSid(), callSid: callSid, accountSid: configuration.accountSid, started: started, out: out,
+            echoesMarks: configuration.echoesMarks)
         await core.record(.webhookAnswered(streamURL: twiml.url))
 
         let commands: AsyncStream<FakeTwilioRemoteCommand>

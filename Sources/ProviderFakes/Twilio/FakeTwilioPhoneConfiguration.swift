@@ -36,6 +36,13 @@ public struct FakeTwilioPhoneConfiguration: Sendable {
     public var statusPath: String
     /// Fixed call SID (a random `CA…` when nil).
     public var callSid: String?
+    /// Whether played marks are echoed. False simulates a stuck transmit side: the audio still plays but
+    /// no `mark` ever comes back (seed 003).
+    public var echoesMarks: Bool = true
+    /// Frames a buggy peer sends before `start` (after `connected`).
+    public var junkBeforeStart: [FakeJunkFrame] = []
+    /// Frames a buggy peer sends right after `start`.
+    public var junkAfterStart: [FakeJunkFrame] = []
 
     public init(
         serverURL: String,
@@ -64,6 +71,24 @@ public struct FakeTwilioPhoneConfiguration: Sendable {
         self.statusPath = statusPath
         self.callSid = callSid
     }
+}
+
+/// A frame that real Twilio never sends, for testing how a server copes with bad input.
+public enum FakeJunkFrame: Sendable, Equatable {
+    /// A raw text frame (e.g. malformed JSON).
+    case text(String)
+    /// A binary frame.
+    case binary([UInt8])
+    /// A well-formed 20 ms silent media frame of this stream (bad only before `start`).
+    case media
+    /// A well-formed 20 ms silent media frame carrying another stream's SID.
+    case mediaForOtherStream
+}
+
+/// One frame the phone writes to its media socket.
+enum FakeOutboundFrame: Sendable {
+    case text(String)
+    case binary([UInt8])
 }
 
 /// Why a fake call could not be placed.
