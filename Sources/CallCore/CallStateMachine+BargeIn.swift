@@ -15,7 +15,8 @@ extension CallStateMachine {
             let response = responses[index]
             let generating = response.status == nil && !response.interrupted
             let unplayed = response.hasAudio && !response.playbackConfirmed && response.playedMilliseconds < response.sentMilliseconds
-            guard generating || unplayed, !response.interrupted else { continue }
+            let synthesizing = syntheses.contains { $0.responseID == response.id && $0.progress != .done }
+            guard generating || unplayed || synthesizing, !response.interrupted else { continue }
             responses[index].interrupted = true
             responses[index].outputClosed = true
             interruptedSomething = true
@@ -50,6 +51,10 @@ extension CallStateMachine {
             actions.append(.log(.bargeIn(responseID: interruptedID, heardMilliseconds: heard)))
         }
         guard let end = pendingEnd else { return }
+        if case .hangup(.noResponse) = end.kind {
+            pendingEnd = nil  // the caller is back: no "no response" end while they talk
+            return
+        }
         let anchorInterrupted: Bool
         switch end.anchor {
         case .requested: anchorInterrupted = true
@@ -58,9 +63,8 @@ extension CallStateMachine {
         }
         guard anchorInterrupted else { return }
         if end.cancellableBySpeech {
-            // A polite end for silence is called off: the caller is back. A goodbye stays recorded but
-            // can never be carried out: its response was interrupted (the policy's condition 5).
-            if case .hangup(.noResponse) = end.kind { pendingEnd = nil }
+            // A goodbye stays recorded but can never be carried out: its response was interrupted (the
+            // policy's condition 5). One we asked for and never saw is called off.
             if case .requested = end.anchor { pendingEnd = nil }
         } else {
             // A hard end (maximum duration, shutdown) goes on after whatever is still queued.

@@ -23,8 +23,10 @@ extension CallStateMachine {
             c.responseMatches = true
             c.notCancelled = !response.interrupted && response.status != .cancelled && response.status != .failed
             c.audioDone = (response.audioDone || response.status != nil || agent == .closed) && !synthesisOpen
+            // A closed agent sends nothing more: a response whose audio or transcript was complete counts
+            // as done (its response.done was lost with the socket).
             c.responseDone = response.status == .completed || response.status == .incomplete
-                || (response.status == nil && agent == .closed && response.transcriptDone)
+                || (response.status == nil && agent == .closed && (response.transcriptDone || response.audioDone))
             c.playbackConfirmed = response.playbackConfirmed
         }
         return c

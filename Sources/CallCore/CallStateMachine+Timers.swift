@@ -84,9 +84,14 @@ extension CallStateMachine {
             }
         case .maxDuration:
             maxDurationReached = true
-            requestPoliteEnd(reason: .maxDuration, at: now, into: &actions)
-            if let end = pendingEnd, case .hangup(.noResponse) = end.kind {
-                pendingEnd?.kind = .hangup(.maxDuration)
+            if pendingEnd == nil || pendingEnd.map(endIsDead) == true {
+                pendingEnd = nil
+                requestPoliteEnd(reason: .maxDuration, at: now, into: &actions)
+            } else {
+                // An end is already pending: the hard limit makes it unconditional — end the call
+                // once what is queued has played, whatever the agent still does.
+                let mark = sendPlaybackMark(into: &actions)
+                pendingEnd?.anchor = .playback(markSequence: mark)
                 pendingEnd?.cancellableBySpeech = false
             }
         case .playbackFallback:

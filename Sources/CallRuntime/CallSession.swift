@@ -67,20 +67,37 @@ public final class CallSession: Sendable {
         var actions: [CallAction] = []
         actions.reserveCapacity(16)
         var agentLeg: (any AgentLeg)?
+        /// The finalized record's write: the session ends (and says CALL_FINALIZED) once it is stored.
+        var finalWrite: Int?
+        var finalMarker: LogMarker?
         await withDiscardingTaskGroup { group in
             for await event in events {
+                if machine.isFinalized {
+                    // Only the store's remaining acknowledgements arrive now (S4).
+                    if case .storeWriteAcknowledged(let id, _) = event, id == finalWrite { break }
+                    continue
+                }
                 let now = epoch + Self.milliseconds(clock.now - start)
                 actions.removeAll(keepingCapacity: true)
                 machine.handle(event, at: now, into: &actions)
                 for action in actions {
+                    if case .store(let id, .finalized) = action { finalWrite = id }
+                    if case .log(let marker) = action, case .callFinalized = marker {
+                        finalMarker = marker  // said once the finalized record is stored
+                        continue
+                    }
                     execute(action, group: &group, clock: clock, start: start, agentLeg: &agentLeg)
                 }
-                if machine.isFinalized { break }
+                if machine.isFinalized {
+                    phone.withLock { $0?.close() }  // nothing more goes to the carrier
+                    if finalWrite == nil { break }
+                }
             }
             inbox.finish()
             agentLeg?.close()
             group.cancelAll()
         }
+        if let finalMarker { log(finalMarker) }
         finished.withLock { $0 = true }
         phone.withLock { $0 = nil }
         observer?.callFinished(info.callID)

@@ -57,6 +57,7 @@ public struct InvariantChecker: Sendable {
     var runningSyntheses: [Int] = []
     var reprompts = 0
     var politeEndRequests = 0
+    var transmitImpaired = false
 
     public init(configuration: CallConfiguration) {
         self.configuration = configuration
@@ -118,6 +119,8 @@ public struct InvariantChecker: Sendable {
             }
         case .storeWriteAcknowledged(let id, _):
             acknowledgedWrites.append(id)
+        case .transmitStalled, .transmitDead:
+            transmitImpaired = true
         case .callerSpeechStopped:
             callerSpeaking = false
             callerStoppedAt = now
@@ -247,7 +250,9 @@ public struct InvariantChecker: Sendable {
             if callEnded { fail("S4", "response requested after the call ended", now) }
             if request == .reprompt {
                 reprompts += 1
-                let silentSince = max(callerStoppedAt, phoneFinishedAt)
+                // With a stalled or dead transmit side the phone may still play audio the machine cleared
+                // and cannot reach; silence is then measured from the caller alone.
+                let silentSince = transmitImpaired ? callerStoppedAt : max(callerStoppedAt, phoneFinishedAt)
                 if callerSpeaking || now - silentSince < configuration.repromptAfter {
                     fail("S9", "re-prompt after only \(now - silentSince) ms of silence (caller speaking: \(callerSpeaking))", now)
                 }

@@ -121,8 +121,8 @@ extension ScheduleRun {
         if last {
             switch scenario.closing {
             case .goodbyePhrase: enqueueResponse(text: "Thanks for calling. Goodbye!", tool: nil)
-            case .endCallTool: enqueueResponse(text: "Let me end the call for you clock.", tool: .endCall(reason: "caller finished"))
-            case .transferTool: enqueueResponse(text: "I will transfer you to a person clock.", tool: .transferCall(reason: "caller asked"))
+            case .endCallTool: enqueueResponse(text: "Let me end the call for you now.", tool: .endCall(reason: "caller finished"))
+            case .transferTool: enqueueResponse(text: "I will transfer you to a person now.", tool: .transferCall(reason: "caller asked"))
             }
         } else {
             enqueueResponse(text: turn.reply, tool: nil)

@@ -142,7 +142,7 @@ struct ScheduleRun {
             switch request {
             case .greeting: text = "Hello! How can I help you today?"
             case .reprompt: text = "Are you still there?"
-            case .politeEnd: text = "I'll let you go clock. Goodbye!"
+            case .politeEnd: text = "I'll let you go now. Goodbye!"
             }
             enqueueResponse(text: text, tool: nil)
         case .closeAgentSession:

@@ -66,8 +66,10 @@ public struct ElevenLabsClient: Sendable {
                     .finished(try await self.stream(request, start: start, progress: progress, cancellation: cancellation, logger: logger, onAudio: onAudio))
                 }
                 group.addTask {
-                    try await Task.sleep(until: start + config.firstByteTimeout, clock: .continuous)
-                    if !progress.hasFirstByte { throw ElevenLabsError.timeout(.firstByte, after: config.firstByteTimeout) }
+                    if config.firstByteTimeout < config.totalTimeout {
+                        try await Task.sleep(until: start + config.firstByteTimeout, clock: .continuous)
+                        if !progress.hasFirstByte { throw ElevenLabsError.timeout(.firstByte, after: config.firstByteTimeout) }
+                    }
                     try await Task.sleep(until: start + config.totalTimeout, clock: .continuous)
                     throw ElevenLabsError.timeout(.total, after: config.totalTimeout)
                 }

@@ -40,7 +40,8 @@ import Testing
         #expect(ElevenLabsOutputFormat.ulaw8000.frameBytes == 160)
         #expect(ElevenLabsOutputFormat.pcm16000.frameBytes == 640)
         #expect(ElevenLabsOutputFormat.pcm16000.sampleBytes == 2)
-        #expect(ElevenLabsOutputFormat.pcm22050.frameBytes == nil)
+        #expect(ElevenLabsOutputFormat.pcm22050.frameBytes == 882)
+        #expect(ElevenLabsOutputFormat(rawValue: "opus_48000_64").frameBytes == nil)
         #expect(ElevenLabsOutputFormat.mp3_44100_128.frameBytes == nil)
     }
 }

@@ -25,7 +25,7 @@ import Testing
         #expect(result.violations.isEmpty, "\(result.violations)")
         let barge = try #require(result.firstOffset { $0 == .callerBargedIn(text: "wait") })
         let audioStart = try #require(result.firstOffset { $0 == .botAudioStarted })
-        #expect(barge - audioStart >= 280)
+        #expect(barge - audioStart >= 200, "the caller waited for about 300 ms of bot audio (ticks may catch up after a late wakeup)")
         #expect(result.echoedMarks.isEmpty)  // hung up before the 2 s of audio finished: never echoed after stop
         let callback = try #require(result.firstOffset { if case .statusCallbackPosted = $0 { true } else { false } })
         let stop = try #require(result.firstOffset { $0 == .stopSent })

@@ -7,6 +7,7 @@ import Testing
 
 /// The read API: `/calls` and `/calls/{id}` behind `SWITCHBOARD_API_TOKEN`, after a real call through
 /// the offline server (local agent, no Twilio credentials).
+extension EndToEnd {
 @Suite struct CallsAPITests {
     @Test(.timeLimit(.minutes(1))) func listsAndShowsCallsBehindTheBearerToken() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-api-\(UUID().uuidString)")
@@ -71,4 +72,5 @@ import Testing
         let body = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), String(buffer: body))
     }
-}
+}}
+

@@ -11,6 +11,7 @@ import Testing
 /// Seed 000, race 3: the conversation is finalized while text to speech is still producing. Here the
 /// caller hangs up while the first sentence is being synthesized; the synthesis finishes afterwards.
 /// Every message is saved, nothing reaches the phone after the stop, and finalize waits for the writes.
+extension EndToEnd {
 @Suite struct ConversationPersistenceTests {
     @Test(.timeLimit(.minutes(1))) func finalizedWhileSynthesisRunsStillSavesEveryMessage() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-seed000-\(UUID().uuidString)")
@@ -49,7 +50,8 @@ import Testing
         #expect(detail.messages.contains { $0.role == .agent && $0.text.contains("Let me check that.") && $0.text.contains("One moment please.") })
         #expect(phone.commandsAfterStop.isEmpty, "nothing may reach the phone after the stop: \(phone.commandsAfterStop)")
     }
-}
+}}
+
 
 /// A pipeline agent: greets with two sentences to synthesize; its synthesis finishes only when allowed.
 final class ScriptedPipelineAgent: AgentLeg, AgentConnector {

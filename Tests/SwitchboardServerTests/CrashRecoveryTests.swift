@@ -7,6 +7,7 @@ import Testing
 
 /// `serve` as a child process, killed with SIGKILL mid-call and restarted: every acknowledged message
 /// survives and the interrupted call is closed with end reason `server_restart`.
+extension EndToEnd {
 @Suite(.serialized) struct CrashRecoveryTests {
     @Test(.timeLimit(.minutes(2))) func killedMidCallRecoversOnRestart() async throws {
         let binary = try ServerProcess.binaryPath()
@@ -70,7 +71,8 @@ import Testing
         }
         #expect(detail.messages.contains { $0.role == .caller })
     }
-}
+}}
+
 
 struct CrashTestError: Error, CustomStringConvertible {
     var description: String

@@ -2,6 +2,7 @@ import CallCore
 import ProviderFakes
 import Testing
 
+extension EndToEnd {
 @Suite("Faults")
 struct FaultTests {
     @Test func callerHangsUpWithinOneSecond() async throws {
@@ -9,8 +10,7 @@ struct FaultTests {
             let script = CallerScript([.silence(milliseconds: 600), .hangUp])
             let result = try await context.dial(context.phoneConfiguration(script: script))
             #expect(result.endReason == .callerHungUp, "\(result)")
-            #expect(result.violations == [], "\(result)")
-            #expect(!result.violations.contains { $0.kind == .afterStop })
+            #expect(result.serverViolations == [], "\(result)")
             let stored = try await context.finalizedCall(result.callID)
             #expect(stored.endReason == "caller_hangup")
             #expect(stored.finalized)
@@ -25,16 +25,16 @@ struct FaultTests {
             configuration.echoesMarks = false
             let result = try await context.dial(configuration)
             #expect(result.endReason == .hangupByREST, "\(result)")
-            #expect(result.violations == [])
+            #expect(result.serverViolations == [], "\(result)")
             #expect(result.echoedMarks.isEmpty)
             #expect(await context.rest.requests().filter { $0.kind == .hangUp }.count == 1)
 
             // Bound: the goodbye's audio plus the 2 s grace, measured from the goodbye's first audio
-            // arriving (plus 1 s slack for scheduling on a loaded machine).
+            // arriving (plus 2 s slack for scheduling on a loaded machine).
             let goodbyeMs = E2EScripts.fastTiming.audioMilliseconds(for: "Okay, thanks for calling. Goodbye!")
             let hangupAt = try #require(result.firstOffset { $0 == .hangupByREST })
             let goodbyeStarted = try #require(result.lastOffset { $0 == .botAudioStarted })
-            #expect(hangupAt - goodbyeStarted <= goodbyeMs + 2_000 + 1_000, "\(result)")
+            #expect(hangupAt - goodbyeStarted <= goodbyeMs + 2_000 + 2_000, "\(result)")
             // …and it did not cut the goodbye's last words: the burst finished playing first.
             let lastAudioEnd = try #require(result.lastOffset { if case .botAudioEnded = $0 { true } else { false } })
             #expect(lastAudioEnd <= hangupAt, "\(result)")
@@ -58,14 +58,14 @@ struct FaultTests {
             let otherResult = try await other
 
             #expect(result.endReason == .hangupByREST, "\(result)")
-            #expect(result.violations == [])
+            #expect(result.serverViolations == [], "\(result)")
             #expect(await context.rest.requests().filter { $0.kind == .hangUp && $0.callSid == result.callSid }.count == 1)
             let stored = try await context.finalizedCall(result.callID)
             #expect(stored.endReason == "agent_disconnected")
             #expect(context.logs.count("HANGUP executed reason=agent_disconnected", callID: result.callID) == 1)
 
             #expect(otherResult.endReason == .callerHungUp, "\(otherResult)")
-            #expect(otherResult.violations == [])
+            #expect(otherResult.serverViolations == [], "\(otherResult)")
             #expect(otherResult.botAudioMillisecondsPlayed > 0)
             let otherStored = try await context.finalizedCall(otherResult.callID)
             #expect(otherStored.endReason == "caller_hangup")
@@ -75,12 +75,12 @@ struct FaultTests {
     @Test func twilioAnswers20404ToHangup() async throws {
         try await withE2E { context in
             await context.rest.setAlwaysNotFound(true)
-            async let dialled = context.dial(context.phoneConfiguration(script: E2EScripts.oneTurn, maxDuration: .seconds(8)))
+            async let dialled = context.dial(context.phoneConfiguration(script: E2EScripts.oneTurn, maxDuration: .seconds(14)))
             // The server ends and finalizes the call while the phone is still connected.
-            let finalized = await context.logs.wait(timeout: .seconds(15)) { $0.message.contains("CALL_FINALIZED") }
+            let finalized = await context.logs.wait(timeout: .seconds(25)) { $0.message.contains("CALL_FINALIZED") }
             let result = try await dialled
             #expect(finalized)
-            #expect(result.violations == [])
+            #expect(result.serverViolations == [], "\(result)")
             let hangups = await context.rest.requests().filter { $0.kind == .hangUp }
             #expect(hangups.count == 1)
             #expect(hangups.first?.errorCode == 20404)
@@ -89,11 +89,9 @@ struct FaultTests {
             #expect(stored.endReason == "bot_goodbye")
             #expect(context.logs.count("HANGUP executed reason=bot_goodbye", callID: result.callID) == 1)
             #expect(context.logs.errors.isEmpty, "\(context.logs.errors)")
-            // Bug (reported): CallSession.run drops the phone leg at finalize without closing it, so the
-            // media WebSocket stays open until the caller's side gives up.
-            withKnownIssue("finalized call leaves the Twilio media WebSocket open") {
-                #expect(result.endReason != .maxDuration, "\(result)")
-            }
+            // Twilio said the call had already ended: the server closes the media socket itself at
+            // finalize, so the phone does not wait for its own time limit.
+            #expect(result.endReason == .serverClosedSocket, "\(result)")
         }
     }
 
@@ -104,7 +102,7 @@ struct FaultTests {
         try await withE2E(options) { context in
             let result = try await context.dial(context.phoneConfiguration(script: .silent))
             #expect(result.endReason == .hangupByREST, "\(result)")
-            #expect(result.violations == [])
+            #expect(result.serverViolations == [], "\(result)")
             #expect(await context.rest.requests().filter { $0.kind == .hangUp }.count == 1)
 
             let callID = result.callID
@@ -128,7 +126,7 @@ struct FaultTests {
         try await withE2E(options) { context in
             let result = try await context.dial(context.phoneConfiguration(script: E2EScripts.oneTurn))
             #expect(result.endReason == .transferByREST, "\(result)")
-            #expect(result.violations == [])
+            #expect(result.serverViolations == [], "\(result)")
             let requests = await context.rest.requests()
             let transfers = requests.filter { $0.kind == .transfer }
             #expect(transfers.count == 1)
@@ -145,4 +143,5 @@ struct FaultTests {
             #expect(context.logs.errors.isEmpty, "\(context.logs.errors)")
         }
     }
+}
 }

@@ -2,6 +2,7 @@ import CallCore
 import ProviderFakes
 import Testing
 
+extension EndToEnd {
 @Suite("Webhooks, bad input and load")
 struct WebhookAndLoadTests {
     @Test func unsignedWebhookRefused() async throws {
@@ -42,7 +43,7 @@ struct WebhookAndLoadTests {
             ]
             let result = try await context.dial(configuration)
             #expect(result.endReason == .hangupByREST, "\(result)")
-            #expect(result.violations == [])
+            #expect(result.serverViolations == [], "\(result)")
             let callID = result.callID
             let stored = try await context.finalizedCall(callID)
             #expect(stored.endReason == "bot_goodbye")
@@ -75,7 +76,7 @@ struct WebhookAndLoadTests {
             let requests = await context.rest.requests()
             for result in results {
                 #expect(result.endReason == .hangupByREST, "\(result)")
-                #expect(result.violations == [], "\(result)")
+                #expect(result.serverViolations == [], "\(result)")
                 #expect(requests.filter { $0.kind == .hangUp && $0.callSid == result.callSid }.count == 1)
                 let stored = try await context.finalizedCall(result.callID)
                 #expect(stored.finalized)
@@ -85,4 +86,5 @@ struct WebhookAndLoadTests {
             #expect(context.logs.errors.isEmpty, "\(context.logs.errors)")
         }
     }
-}
+}}
+
