@@ -112,7 +112,12 @@ extension CallStateMachine {
         guard hangup == .issued else { return }
         hangup = .finished
         switch outcome {
-        case .succeeded, .alreadyEnded:
+        case .succeeded:
+            // The carrier stops the stream itself.
+            endCall(reason: endReason ?? "hangup", hungUpBy: "switchboard", at: now, into: &actions)
+        case .alreadyEnded:
+            // The carrier says the call is over: release our side of a stream still open.
+            if stream == .open { actions.append(.closeMediaStream) }
             endCall(reason: endReason ?? "hangup", hungUpBy: "switchboard", at: now, into: &actions)
         case .failed(let message):
             // The carrier would not hang up: closing our side of the stream ends `<Connect>` (Twilio).

@@ -88,10 +88,7 @@ public final class CallSession: Sendable {
                     }
                     execute(action, group: &group, clock: clock, start: start, agentLeg: &agentLeg)
                 }
-                if machine.isFinalized {
-                    phone.withLock { $0?.close() }  // nothing more goes to the carrier
-                    if finalWrite == nil { break }
-                }
+                if machine.isFinalized && finalWrite == nil { break }
             }
             inbox.finish()
             agentLeg?.close()
