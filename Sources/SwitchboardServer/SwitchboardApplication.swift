@@ -49,9 +49,10 @@ public enum SwitchboardApplication {
                 default:
                     throw ServerSetupError("SWITCHBOARD_AGENT=\(configuration.agentKind) is not available in this build (use local or openai-realtime)")
                 }
-                let services = try build(
+                let (services, supervisor) = try build(
                     configuration: configuration, logger: logger, store: store, writer: writer, httpClient: httpClient,
                     realtimeURL: realtimeURL, apiKey: apiKey, onListening: onListening)
+                group.addTask { await supervisor.runSessions() }
                 try await services.run()
                 group.cancelAll()
             }
@@ -65,7 +66,7 @@ public enum SwitchboardApplication {
     static func build(
         configuration: ServerConfiguration, logger: Logger, store: any CallStore, writer: StoreWriter, httpClient: HTTPClient,
         realtimeURL: String, apiKey: String, onListening: @escaping @Sendable (Int) async -> Void
-    ) throws -> ServiceGroup {
+    ) throws -> (ServiceGroup, CallSupervisor) {
         let registry = CallRegistry()
         let supervisor = CallSupervisor(registry: registry, drainSeconds: configuration.drainSeconds, logger: logger)
         let metrics = ServerMetrics()
@@ -117,7 +118,7 @@ public enum SwitchboardApplication {
             },
             logger: logger)
 
-        return ServiceGroup(
+        let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: StoreWriterService(writer: writer)),
@@ -126,6 +127,7 @@ public enum SwitchboardApplication {
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        return (group, supervisor)
     }
 }
 

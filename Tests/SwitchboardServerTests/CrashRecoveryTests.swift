@@ -118,7 +118,7 @@ final class ServerProcess: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func start(binary: String, port: Int, database: String) throws -> ServerProcess {
+    static func start(binary: String, port: Int, database: String, extraEnvironment: [String: String] = [:]) throws -> ServerProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve"]
@@ -129,6 +129,7 @@ final class ServerProcess: @unchecked Sendable {
         environment["SWITCHBOARD_DATABASE_URL"] = database
         environment["SWITCHBOARD_AGENT"] = "local"
         for key in ["OPENAI_API_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SWITCHBOARD_API_TOKEN"] { environment[key] = nil }
+        environment.merge(extraEnvironment) { _, new in new }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -158,7 +158,9 @@ public final class FakeRealtimeServer: Sendable {
             logger: logger
         )
         do {
-            try await app.run()
+            // No signal handlers: the host (e.g. `switchboard serve`) owns SIGTERM and keeps the local
+            // agent running while its calls drain; cancelling the task stops the server.
+            try await app.runService(gracefulShutdownSignals: [])
             settlePort(.failure(ServerError(description: "fake Realtime server stopped")))
         } catch {
             settlePort(.failure(ServerError(description: "fake Realtime server failed: \(error)")))
