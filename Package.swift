@@ -28,6 +28,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CallCore", swiftSettings: strict),
+        .target(name: "WireJSON", swiftSettings: strict),
         .target(name: "CallSimulation", dependencies: ["CallCore"], swiftSettings: strict),
         .target(
             name: "CallRuntime",
@@ -40,6 +41,7 @@ let package = Package(
         .target(
             name: "Twilio",
             dependencies: [
+                "WireJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -50,6 +52,7 @@ let package = Package(
         .target(
             name: "OpenAIRealtime",
             dependencies: [
+                "WireJSON",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -61,6 +64,7 @@ let package = Package(
         .target(
             name: "Telnyx",
             dependencies: [
+                "WireJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import WireJSON
 
 /// An event the bridge sends to the Realtime API (GA shape). Every case may carry a client-chosen
 /// `event_id`, which the server echoes only inside `error.event_id` when that event fails.
@@ -42,10 +43,10 @@ public enum RealtimeClientEvent: Sendable, Equatable {
             out.reserveCapacity(audio.utf8.count + 64 + (eventID?.utf8.count ?? 0))
             if let eventID {
                 out += ",\"event_id\":"
-                JSONString.append(eventID, to: &out)
+                JSONQuoting.append(eventID, to: &out)
             }
             out += ",\"audio\":"
-            JSONString.append(audio, to: &out)
+            JSONQuoting.append(audio, to: &out)
             out += "}"
             return out
         case .sessionUpdate(let config, let eventID):

@@ -18,7 +18,7 @@ final class CallSupervisor: Service {
     private let drainedSink: AsyncStream<Void>.Continuation
     private let registry: CallRegistry
     private let drainSeconds: Int64
-    private let hardStopSeconds: Int64
+    let hardStopSeconds: Int64
     private let logger: Logger
     private let drainingFlag = Atomic<Bool>(false)
 

@@ -118,16 +118,18 @@ public enum SwitchboardApplication {
             },
             logger: logger)
 
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: StoreWriterService(writer: writer)),
-                    .init(service: app),
-                    .init(service: supervisor),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        return (group, supervisor)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: StoreWriterService(writer: writer)),
+                .init(service: app),
+                .init(service: supervisor),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // Everything is bounded: after the drain, its hard stop and a few seconds for the HTTP server to
+        // close lingering connections, shutdown escalates to cancellation and the process exits.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.drainSeconds + supervisor.hardStopSeconds + 5)
+        return (ServiceGroup(configuration: groupConfiguration), supervisor)
     }
 }
 

@@ -1,3 +1,5 @@
+import WireJSON
+
 /// A frame we send to Telnyx on a bidirectional media stream (telephony.md §5.3).
 /// No `stream_id` is needed. Works only if the stream was started with `stream_bidirectional_mode`.
 public enum TelnyxOutboundMessage: Sendable, Equatable {
@@ -22,7 +24,7 @@ public enum TelnyxOutboundMessage: Sendable, Equatable {
         var out = ""
         out.reserveCapacity(payload.utf8.count + 48)
         out += #"{"event":"media","media":{"payload":"#
-        TelnyxJSONText.appendQuoted(payload, to: &out)
+        JSONQuoting.append(payload, to: &out)
         out += "}}"
         return out
     }
@@ -30,37 +32,11 @@ public enum TelnyxOutboundMessage: Sendable, Equatable {
     /// `{"event":"mark","mark":{"name":"…"}}`
     public static func markJSON(name: String) -> String {
         var out = #"{"event":"mark","mark":{"name":"#
-        TelnyxJSONText.appendQuoted(name, to: &out)
+        JSONQuoting.append(name, to: &out)
         out += "}}"
         return out
     }
 
     /// `{"event":"clear"}`
     public static let clearJSON = #"{"event":"clear"}"#
-}
-
-/// Minimal JSON string escaping for hand-built frames.
-enum TelnyxJSONText {
-    /// Appends `"value"` with JSON escapes; strings that need none (base64) are copied as-is.
-    static func appendQuoted(_ value: String, to out: inout String) {
-        out += "\""
-        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-            out += value
-        } else {
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
 }

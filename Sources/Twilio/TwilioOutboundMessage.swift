@@ -1,3 +1,5 @@
+import WireJSON
+
 /// A message we send to Twilio on a bidirectional Media Streams socket (telephony.md §1.3).
 /// Each one must carry the stream's `streamSid`, or Twilio drops it (warning 31951).
 public enum TwilioOutboundMessage: Sendable, Equatable {
@@ -22,9 +24,9 @@ public enum TwilioOutboundMessage: Sendable, Equatable {
         var out = ""
         out.reserveCapacity(payload.utf8.count + streamSid.utf8.count + 64)
         out += #"{"event":"media","streamSid":"#
-        JSONText.appendQuoted(streamSid, to: &out)
+        JSONQuoting.append(streamSid, to: &out)
         out += #","media":{"payload":"#
-        JSONText.appendQuoted(payload, to: &out)
+        JSONQuoting.append(payload, to: &out)
         out += "}}"
         return out
     }
@@ -34,9 +36,9 @@ public enum TwilioOutboundMessage: Sendable, Equatable {
         var out = ""
         out.reserveCapacity(name.utf8.count + streamSid.utf8.count + 64)
         out += #"{"event":"mark","streamSid":"#
-        JSONText.appendQuoted(streamSid, to: &out)
+        JSONQuoting.append(streamSid, to: &out)
         out += #","mark":{"name":"#
-        JSONText.appendQuoted(name, to: &out)
+        JSONQuoting.append(name, to: &out)
         out += "}}"
         return out
     }
@@ -44,34 +46,8 @@ public enum TwilioOutboundMessage: Sendable, Equatable {
     /// `{"event":"clear","streamSid":"…"}`
     public static func clearJSON(streamSid: String) -> String {
         var out = #"{"event":"clear","streamSid":"#
-        JSONText.appendQuoted(streamSid, to: &out)
+        JSONQuoting.append(streamSid, to: &out)
         out += "}"
         return out
-    }
-}
-
-/// Minimal JSON string escaping for hand-built frames.
-enum JSONText {
-    /// Appends `"value"` with JSON escapes; strings that need none (base64, SIDs) are copied as-is.
-    static func appendQuoted(_ value: String, to out: inout String) {
-        out += "\""
-        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-            out += value
-        } else {
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }

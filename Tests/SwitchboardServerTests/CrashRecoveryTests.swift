@@ -55,7 +55,7 @@ extension EndToEnd {
             throw CrashTestError("the caller's message was never stored")
         }
         try await store.close()
-        #expect(first.waitForExit() == 9, "the first server was killed with SIGKILL")
+        #expect(await first.waitForExit() == 9, "the first server was killed with SIGKILL")
 
         let second = try ServerProcess.start(binary: binary, port: port, database: database)
         defer { second.kill() }
@@ -132,7 +132,10 @@ final class ServerProcess: @unchecked Sendable {
         environment.merge(extraEnvironment) { _, new in new }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-serve-\(port)-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
+        print("serve (port \(port)) logs to \(log.path)")
         try process.run()
         return ServerProcess(process: process, port: port)
     }
@@ -152,9 +155,14 @@ final class ServerProcess: @unchecked Sendable {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
     }
 
-    /// Waits for the process to exit; returns its termination signal or status.
-    func waitForExit() -> Int32 {
-        process.waitUntilExit()
+    /// Waits (bounded, without blocking a thread) for the process to exit; returns its termination
+    /// signal or status, or nil if it is still running after `timeout`.
+    func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { return nil }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         return process.terminationStatus
     }
 }
