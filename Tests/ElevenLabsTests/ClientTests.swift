@@ -195,12 +195,11 @@ import Testing
         let server = try await LocalTTSServer.start(replies: [.stream(chunks: [bytes(200)], hold: true)])
         let client = makeClient(server) { $0.totalTimeout = .milliseconds(300) }
         let collector = ChunkCollector()
-        let started = ContinuousClock.now
+        // The error names the total bound, so it fired before the first-byte bound (3 s); no wall-clock check.
         await #expect(throws: ElevenLabsError.timeout(.total, after: .milliseconds(300))) {
             try await withTimeout { try await client.synthesize(text: "Hi.") { collector.add($0) } }
         }
         try await withTimeout { await server.waitForCloses(1) }
-        #expect(ContinuousClock.now - started < .seconds(2))  // the total bound fires before the first-byte one (3 s)
         #expect(collector.all.map(\.count) == [160])  // the unfinished 40-byte remainder is not flushed
         try await server.shutdown()
     }
