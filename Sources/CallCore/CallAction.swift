@@ -7,6 +7,8 @@ public enum HangupReason: String, Sendable, Equatable {
     case agentDisconnected = "agent_disconnected"
     case serverShutdown = "server_shutdown"
     case transferFailed = "transfer_failed"
+    /// The media stream could not be started or failed: nobody can talk with the caller.
+    case streamFailed = "stream_failed"
     case operatorRequest = "operator"
 }
 
@@ -95,6 +97,8 @@ public enum CallAction: Sendable, Equatable {
     case closeMediaStream
     /// Telnyx: ask the carrier to start streaming.
     case startStream
+    /// Telnyx: answer the ringing call (at most once).
+    case answerCall
 
     // To the agent.
     case startAgentSession

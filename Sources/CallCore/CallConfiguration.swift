@@ -10,6 +10,9 @@ public struct CallConfiguration: Sendable {
     public var playbackFallbackGrace: Milliseconds = 2_000
     /// How long a stalled transmit side may stay stalled before the end proceeds without the echo.
     public var stalledTransmitGrace: Milliseconds = 500
+    /// Where the stream's stop does not end the call (Telnyx): how long to wait for the carrier's
+    /// `call.hangup` before hanging up a call that has no media stream any more.
+    public var streamLostGrace: Milliseconds = 3_000
     /// How long to wait for the agent to produce the goodbye we asked for before hanging up anyway.
     public var endResponseDeadline: Milliseconds = 8_000
     /// Where `transfer_call` sends the caller; nil when transfers are not configured.
@@ -23,6 +26,8 @@ public struct CallConfiguration: Sendable {
     public var streamStopEndsCall: Bool = true
     /// Telnyx: the machine asks for the stream when the call is answered.
     public var startsStreamOnAnswer: Bool = false
+    /// Telnyx: the machine answers the call (`answer` command) when it learns of it (`call.initiated`).
+    public var answersCall: Bool = false
     /// Write a timeline entry for each lifecycle event and action.
     public var recordsTimeline: Bool = true
     /// Bound on responses remembered at once (older, settled ones are forgotten).

@@ -34,6 +34,9 @@ public enum TimerKind: String, Sendable, Equatable, CaseIterable {
     case playbackFallback
     /// Bound on waiting for the agent to produce the goodbye we asked for.
     case endDeadline
+    /// Telnyx: the media stream stopped but the call did not end (no `call.hangup`): after a grace
+    /// period nobody can talk with the caller, so we hang up.
+    case streamLost
 }
 
 /// Everything that can happen to a call, named for what happened. The runtime turns socket frames,
@@ -50,6 +53,9 @@ public enum CallEvent: Sendable, Equatable {
     case streamStopped
     /// Starting the stream was refused because the call had already ended (Telnyx 422 / 90018).
     case streamStartRefusedCallEnded
+    /// The media stream could not be started or failed (`streaming_start` error, `streaming.failed`):
+    /// the caller cannot be heard or spoken to.
+    case streamFailed(reason: String)
     /// The carrier says the call ended (Twilio status `completed`, Telnyx `call.hangup`).
     case carrierReportedCallEnded
     /// Our outbound media writer made no progress for a while.
@@ -91,6 +97,8 @@ public enum CallEvent: Sendable, Equatable {
     case ttsFailed(operationID: Int, reason: String)
 
     // Results of our own commands.
+    /// Our `answer` command finished (Telnyx); `.alreadyEnded` when the caller hung up while ringing.
+    case answerResult(CommandOutcome)
     case hangupResult(CommandOutcome)
     case transferResult(CommandOutcome)
     case storeWriteAcknowledged(writeID: Int, succeeded: Bool)
@@ -112,6 +120,7 @@ extension CallEvent {
         case .streamStarted: "stream.started"
         case .streamStopped: "stream.stopped"
         case .streamStartRefusedCallEnded: "stream.refused"
+        case .streamFailed: "stream.failed"
         case .carrierReportedCallEnded: "carrier.ended"
         case .transmitStalled: "transmit.stalled"
         case .transmitDead: "transmit.dead"
@@ -133,6 +142,7 @@ extension CallEvent {
         case .ttsChunk: "tts.chunk"
         case .ttsFinished: "tts.finished"
         case .ttsFailed: "tts.failed"
+        case .answerResult: "answer.result"
         case .hangupResult: "hangup.result"
         case .transferResult: "transfer.result"
         case .storeWriteAcknowledged: "store.ack"

@@ -15,8 +15,23 @@ extension CallStateMachine {
         }
     }
 
+    /// The carrier answered our `answer` (the `call.answered` webhook follows), or the call was gone.
+    mutating func answerFinished(_ outcome: CommandOutcome, at now: Milliseconds, into actions: inout [CallAction]) {
+        switch outcome {
+        case .succeeded:
+            break
+        case .alreadyEnded:
+            // The caller hung up while it rang (seed 000 §2): the end of the call, not an error.
+            endCall(reason: "caller_hangup", hungUpBy: "caller", at: now, into: &actions)
+        case .failed(let message):
+            actions.append(.log(.error("answer failed: \(message); ending the call")))
+            endCall(reason: "answer_failed", hungUpBy: "switchboard", at: now, into: &actions)
+        }
+    }
+
     mutating func streamStopped(at now: Milliseconds, into actions: inout [CallAction]) {
         guard stream != .stopped else { return }
+        if stream == .open { streamStoppedAt = now }
         stream = .stopped
         pendingMarks.removeAll()  // never echoed after stop
         if configuration.streamStopEndsCall || transferProgress != .notIssued {

@@ -5,6 +5,7 @@ extension TimerKind {
         case .maxDuration: 1
         case .playbackFallback: 2
         case .endDeadline: 3
+        case .streamLost: 4
         }
     }
 }
@@ -35,6 +36,12 @@ extension CallStateMachine {
             let deadline = answeredAt + configuration.maxCallDuration
             if timers[TimerKind.maxDuration.index].deadline != deadline {
                 arm(.maxDuration, deadline: deadline, step: nil, into: &actions)
+            }
+        }
+        if let streamStoppedAt, !configuration.streamStopEndsCall {
+            let deadline = streamStoppedAt + configuration.streamLostGrace
+            if timers[TimerKind.streamLost.index].deadline != deadline {
+                arm(.streamLost, deadline: deadline, step: nil, into: &actions)
             }
         }
         if pendingEnd == nil {
@@ -96,6 +103,9 @@ extension CallStateMachine {
             }
         case .playbackFallback:
             pendingEnd?.fallbackExpired = true
+        case .streamLost:
+            actions.append(.log(.error("media stream lost and the carrier did not end the call; hanging up")))
+            issueHangup(reason: .streamFailed, via: "stream_lost", responseID: nil, polite: false, into: &actions)
         case .endDeadline:
             if let end = pendingEnd, !endIsDead(end), pendingEndIsWaitingForAgent {
                 actions.append(.log(.error("the agent did not produce the goodbye in time; ending after queued audio")))

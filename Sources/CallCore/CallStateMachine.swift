@@ -19,6 +19,8 @@ public struct CallStateMachine: Sendable {
     var answeredAt: Milliseconds?
     var stream = StreamLink.none
     var streamOpenedAt: Milliseconds?
+    /// When an open stream stopped (nil while it is open or never opened).
+    var streamStoppedAt: Milliseconds?
     var agent = AgentLink.notStarted
     var transmit = TransmitHealth.healthy
     var hangup = CommandProgress.notIssued
@@ -111,6 +113,7 @@ public struct CallStateMachine: Sendable {
             ringing = true
             write(.callStarted(info, at: now), into: &actions)
             actions.append(.log(.callStarted))
+            if configuration.answersCall { actions.append(.answerCall) }
         case .callAnswered:
             guard answeredAt == nil, !ended else { return }
             answeredAt = now
@@ -127,6 +130,10 @@ public struct CallStateMachine: Sendable {
         case .streamStartRefusedCallEnded:
             if stream == .requested { stream = .stopped }
             endCall(reason: "caller_hangup", hungUpBy: "caller", at: now, into: &actions)
+        case .streamFailed(let reason):
+            guard isLive, stream != .stopped else { return }
+            actions.append(.log(.error("media stream failed: \(reason); hanging up")))
+            issueHangup(reason: .streamFailed, via: "stream_failed", responseID: nil, polite: false, into: &actions)
         case .carrierReportedCallEnded:
             let byUs = hangup != .notIssued
             endCall(reason: byUs ? (endReason ?? "hangup") : "caller_hangup", hungUpBy: byUs ? "switchboard" : "caller", at: now, into: &actions)
@@ -174,6 +181,8 @@ public struct CallStateMachine: Sendable {
             synthesisEnded(operationID: operationID, failure: nil, into: &actions)
         case .ttsFailed(let operationID, let reason):
             synthesisEnded(operationID: operationID, failure: reason, into: &actions)
+        case .answerResult(let outcome):
+            answerFinished(outcome, at: now, into: &actions)
         case .hangupResult(let outcome):
             hangupFinished(outcome, at: now, into: &actions)
         case .transferResult(let outcome):

@@ -124,9 +124,14 @@ public final class CallSession: Sendable {
                 let outcome = await carrier.startStream(call)
                 switch outcome {
                 case .alreadyEnded: inbox.yield(.streamStartRefusedCallEnded)
-                case .failed: inbox.yield(.streamStartRefusedCallEnded)
+                case .failed(let reason): inbox.yield(.streamFailed(reason: reason))
                 case .succeeded: break
                 }
+            }
+        case .answerCall:
+            let call = info
+            group.addTask { [carrier, inbox] in
+                inbox.yield(.answerResult(await carrier.answer(call)))
             }
         case .startAgentSession:
             let leg = agent.makeAgent(for: info)

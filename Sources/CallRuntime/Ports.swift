@@ -48,6 +48,13 @@ public protocol CarrierControl: Sendable {
     func transfer(_ call: CallInfo, to target: String) async -> CommandOutcome
     /// Telnyx `streaming_start`; `.alreadyEnded` for 422 / 90018.
     func startStream(_ call: CallInfo) async -> CommandOutcome
+    /// Telnyx `answer`; `.alreadyEnded` for 422 / 90018 (the caller hung up while it rang).
+    func answer(_ call: CallInfo) async -> CommandOutcome
+}
+
+extension CarrierControl {
+    /// Carriers that answer by themselves (Twilio answers before the voice webhook).
+    public func answer(_ call: CallInfo) async -> CommandOutcome { .succeeded }
 }
 
 /// Durable storage of a call's records. `acknowledged(true)` once committed, `false` if it finally failed.

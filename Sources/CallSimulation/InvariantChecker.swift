@@ -175,8 +175,10 @@ public struct InvariantChecker: Sendable {
             pendingMarks.removeAll()
             for i in responses.indices { responses[i].pendingMarks = 0 }
             if configuration.streamStopEndsCall || transfers > 0 { endCall(byCarrier: hangups.isEmpty && transfers == 0) }
-        case .carrierReportedCallEnded, .streamStartRefusedCallEnded:
+        case .carrierReportedCallEnded, .streamStartRefusedCallEnded, .answerResult(.alreadyEnded):
             endCall(byCarrier: hangups.isEmpty && transfers == 0)
+        case .answerResult(.failed):
+            endCall(byCarrier: false)
         case .hangupResult:
             if !hangups.isEmpty { endCall(byCarrier: false) }
         case .transferResult(let outcome):

@@ -17,6 +17,9 @@ enum ClosingMove: Sendable {
 /// Everything random about one schedule, drawn from its seed up front.
 struct Scenario: Sendable {
     var pipeline: Bool
+    /// A Telnyx call: we answer it, ask for the stream when it is answered, and the stream's stop is not
+    /// the end of the call (`call.hangup` is).
+    var telnyx = false
     var turns: [CallerTurn]
     /// The turn whose reply closes the call (goodbye, `end_call`, transfer); a turn after it talks over
     /// the goodbye (seed 001: barge-in during the goodbye).
@@ -56,12 +59,14 @@ struct Scenario: Sendable {
             if random.chance(0.12) { faults.append((.transmitStalls, random.int(500...20_000))) }
             if random.chance(0.04) { faults.append((.operatorHangsUp, random.int(500...20_000))) }
         }
-        return Scenario(
+        var scenario = Scenario(
             pipeline: random.chance(0.25), turns: turns, closingTurn: closingTurn, closing: closing, silentCaller: silent && !faulty,
             faults: faults, faultsEndAt: faulty ? random.int(5_000...30_000) : 0,
             lostEchoProbability: faulty ? 0.1 : 0, duplicateProbability: faulty ? 0.15 : 0,
             storeFailureProbability: faulty ? 0.03 : 0, hangupFailureProbability: faulty ? 0.15 : 0,
             slowProbability: faulty ? 0.2 : 0, transcriptAfterAudioDone: random.chance(0.5) ? 0.5 : 0.1,
             callerTranscriptLate: random.chance(0.3))
+        scenario.telnyx = random.chance(0.3)
+        return scenario
     }
 }

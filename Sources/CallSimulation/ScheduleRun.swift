@@ -33,6 +33,11 @@ struct ScheduleRun {
         scenario = Scenario.generate(&random)
         var configuration = configuration
         configuration.agentCancelsOnSpeech = !scenario.pipeline
+        if scenario.telnyx {
+            configuration.answersCall = true
+            configuration.startsStreamOnAnswer = true
+            configuration.streamStopEndsCall = false
+        }
         machine = CallStateMachine(configuration: configuration)
         checker = InvariantChecker(configuration: configuration)
         timeLimit = configuration.maxCallDuration + 120_000
@@ -46,9 +51,15 @@ struct ScheduleRun {
     }
 
     mutating func run() -> (events: Int, violations: [Violation]) {
-        queue.schedule(.event(.callStarted(CallInfo(callID: "sim", carrier: .twilio, carrierCallID: "CA-sim", agentKind: scenario.pipeline ? "pipeline" : "openai-realtime", from: "+15550000001", to: "+15550000002"))), on: .webhook, at: 0)
-        queue.schedule(.event(.callAnswered), on: .webhook, at: 1)
-        queue.schedule(.event(.streamStarted(streamID: "MZ-sim")), on: .phone, at: random.int(50...400))
+        let agentKind = scenario.pipeline ? "pipeline" : "openai-realtime"
+        if scenario.telnyx {
+            // Answer, `call.answered` and the stream follow from the machine's own commands.
+            queue.schedule(.event(.callStarted(CallInfo(callID: "sim", carrier: .telnyx, carrierCallID: "v3:sim", agentKind: agentKind, from: "+15550000001", to: "+15550000002"))), on: .webhook, at: 0)
+        } else {
+            queue.schedule(.event(.callStarted(CallInfo(callID: "sim", carrier: .twilio, carrierCallID: "CA-sim", agentKind: agentKind, from: "+15550000001", to: "+15550000002"))), on: .webhook, at: 0)
+            queue.schedule(.event(.callAnswered), on: .webhook, at: 1)
+            queue.schedule(.event(.streamStarted(streamID: "MZ-sim")), on: .phone, at: random.int(50...400))
+        }
         for (fault, at) in scenario.faults {
             queue.schedule(.fault(fault), on: .webhook, at: at, ordered: false)
         }
@@ -122,8 +133,17 @@ struct ScheduleRun {
             }
         case .closeMediaStream:
             stopPhone(at: clock, callbackDelay: nil)
+        case .answerCall:
+            let at = clock + latency(30...400)
+            queue.schedule(.event(.answerResult(phone.stopped ? .alreadyEnded : .succeeded)), on: .rest, at: at)
+            if !phone.stopped { queue.schedule(.event(.callAnswered), on: .webhook, at: at + latency(5...300), ordered: false) }
         case .startStream:
-            queue.schedule(.event(.streamStarted(streamID: "stream")), on: .phone, at: clock + latency(50...300))
+            if phone.stopped {
+                // The caller hung up before `streaming_start` was answered: 422 / 90018 (seed 000 §2).
+                queue.schedule(.event(.streamStartRefusedCallEnded), on: .rest, at: clock + latency(30...400))
+            } else {
+                queue.schedule(.event(.streamStarted(streamID: "stream")), on: .phone, at: clock + latency(50...300))
+            }
         case .startAgentSession:
             if inFaultWindow && random.chance(0.03) {
                 queue.schedule(.event(.agentSessionClosed), on: .agent, at: clock + latency(50...400))

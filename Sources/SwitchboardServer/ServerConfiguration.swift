@@ -83,6 +83,11 @@ public struct ServerConfiguration: Sendable {
         websocketBase + "/twilio/media"
     }
 
+    /// `wss://host/telnyx/media` derived from the public URL: where Telnyx streams a call's media.
+    public var telnyxMediaURL: String {
+        websocketBase + "/telnyx/media"
+    }
+
     var websocketBase: String {
         var base = publicURL
         while base.hasSuffix("/") { base.removeLast() }

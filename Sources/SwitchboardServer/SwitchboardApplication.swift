@@ -10,6 +10,7 @@ import NIOCore
 import OpenAIRealtime
 import ProviderFakes
 import ServiceLifecycle
+import Telnyx
 import Twilio
 
 /// The Switchboard server: builds the store, the agent, the carriers and the HTTP surface from a
@@ -31,27 +32,27 @@ public enum SwitchboardApplication {
 
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                let realtimeURL: String
-                let apiKey: String
+                let agent: any AgentConnector
                 switch configuration.agentKind {
                 case "local":
                     let localAgent = LocalAgent.server(logger: logger)
                     group.addTask { try await localAgent.run() }
-                    realtimeURL = try await localAgent.realtimeURL(model: LocalAgent.model)
-                    apiKey = "local"
+                    let realtimeURL = try await localAgent.realtimeURL(model: LocalAgent.model)
+                    agent = realtimeAgent(configuration: configuration, url: realtimeURL, apiKey: "local", logger: logger)
                     logger.notice("agent: built-in local agent at \(realtimeURL)")
                 case "openai-realtime":
                     guard let key = configuration.openAIAPIKey else {
                         throw ServerSetupError("SWITCHBOARD_AGENT=openai-realtime needs OPENAI_API_KEY")
                     }
-                    realtimeURL = configuration.openAIRealtimeURL
-                    apiKey = key
+                    agent = realtimeAgent(configuration: configuration, url: configuration.openAIRealtimeURL, apiKey: key, logger: logger)
+                case "pipeline":
+                    agent = try await makePipelineAgent(configuration: configuration, httpClient: httpClient, logger: logger, group: &group)
                 default:
-                    throw ServerSetupError("SWITCHBOARD_AGENT=\(configuration.agentKind) is not available in this build (use local or openai-realtime)")
+                    throw ServerSetupError("SWITCHBOARD_AGENT=\(configuration.agentKind) is unknown (use local, openai-realtime or pipeline)")
                 }
                 let (services, supervisor) = try build(
                     configuration: configuration, logger: logger, store: store, writer: writer, httpClient: httpClient,
-                    realtimeURL: realtimeURL, apiKey: apiKey, onListening: onListening)
+                    agent: agent, onListening: onListening)
                 group.addTask { await supervisor.runSessions() }
                 try await services.run()
                 group.cancelAll()
@@ -65,17 +66,11 @@ public enum SwitchboardApplication {
 
     static func build(
         configuration: ServerConfiguration, logger: Logger, store: any CallStore, writer: StoreWriter, httpClient: HTTPClient,
-        realtimeURL: String, apiKey: String, onListening: @escaping @Sendable (Int) async -> Void
+        agent: any AgentConnector, onListening: @escaping @Sendable (Int) async -> Void
     ) throws -> (ServiceGroup, CallSupervisor) {
         let registry = CallRegistry()
         let supervisor = CallSupervisor(registry: registry, drainSeconds: configuration.drainSeconds, logger: logger)
         let metrics = ServerMetrics()
-        let session = RealtimeSessionConfig(
-            model: LocalAgent.model, instructions: configuration.instructions, voice: configuration.voice,
-            tools: configuration.transferTarget == nil ? [.endCall] : [.endCall, .transferCall])
-        let agent = RealtimeAgentConnector(
-            connection: RealtimeConnectionConfiguration(url: realtimeURL, apiKey: apiKey), session: session,
-            instructions: AgentInstructions(), logger: logger)
         let factory = CallFactory(
             configuration: configuration.call, agent: agent, store: StoreSink(writer: writer), registry: registry,
             supervisor: supervisor, agentKind: configuration.agentKind, logger: logger, observer: metrics)
@@ -95,6 +90,8 @@ public enum SwitchboardApplication {
 
         let router = Router(context: BasicWebSocketRequestContext.self)
         twilio.register(on: router)
+        try telnyxRoutes(configuration: configuration, factory: factory, registry: registry, httpClient: httpClient, logger: logger)
+            .register(on: router)
         CallsAPI(store: store, apiToken: configuration.apiToken).register(on: router)
         router.get("/healthz") { _, _ in
             let body = #"{"status":"ok","live_calls":\#(registry.liveCount),"draining":\#(supervisor.isDraining)}"#
@@ -130,6 +127,43 @@ public enum SwitchboardApplication {
         // close lingering connections, shutdown escalates to cancellation and the process exits.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.drainSeconds + supervisor.hardStopSeconds + 5)
         return (ServiceGroup(configuration: groupConfiguration), supervisor)
+    }
+}
+
+extension SwitchboardApplication {
+    /// Telnyx Call Control webhooks and media streaming; commands need `TELNYX_API_KEY`.
+    static func telnyxRoutes(
+        configuration: ServerConfiguration, factory: CallFactory, registry: CallRegistry, httpClient: HTTPClient, logger: Logger
+    ) throws -> TelnyxRoutes {
+        var validator: TelnyxSignatureValidator?
+        if let key = configuration.telnyxPublicKey {
+            do {
+                validator = try TelnyxSignatureValidator(publicKeyBase64: key)
+            } catch {
+                throw ServerSetupError("TELNYX_PUBLIC_KEY: \(error)")
+            }
+        } else if configuration.telnyxAPIKey != nil {
+            logger.notice("no TELNYX_PUBLIC_KEY: Telnyx webhooks are accepted unsigned")
+        }
+        let streams = TelnyxStreamAuthority(mediaURL: configuration.telnyxMediaURL)
+        let carrier = configuration.telnyxAPIKey.map { key in
+            TelnyxCarrier(
+                client: TelnyxCallControlClient(
+                    httpClient: httpClient, configuration: TelnyxCallControlConfiguration(apiKey: key, baseURL: configuration.telnyxAPIURL),
+                    logger: logger),
+                streams: streams)
+        }
+        return TelnyxRoutes(factory: factory, registry: registry, carrier: carrier, validator: validator, streams: streams, logger: logger)
+    }
+
+    /// The speech-to-speech agent over the Realtime API (OpenAI, or the built-in local agent).
+    static func realtimeAgent(configuration: ServerConfiguration, url: String, apiKey: String, logger: Logger) -> RealtimeAgentConnector {
+        let session = RealtimeSessionConfig(
+            model: LocalAgent.model, instructions: configuration.instructions, voice: configuration.voice,
+            tools: configuration.transferTarget == nil ? [.endCall] : [.endCall, .transferCall])
+        return RealtimeAgentConnector(
+            connection: RealtimeConnectionConfiguration(url: url, apiKey: apiKey), session: session,
+            instructions: AgentInstructions(), logger: logger)
     }
 }
 

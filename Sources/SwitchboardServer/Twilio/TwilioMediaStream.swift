@@ -50,8 +50,8 @@ struct TwilioMediaStream {
                             break reading
                         }
                         logger[metadataKey: "call_id"] = "\(found.info.callID)"
-                        let phone = TwilioPhoneLeg(streamSid: start.streamSid) { [weak found] event in found?.deliver(event) }
-                        group.addTask { await Self.write(phone, to: outbound) }
+                        let phone = TwilioPhoneLeg(encoder: TwilioFrameEncoder(streamSid: start.streamSid)) { [weak found] event in found?.deliver(event) }
+                        group.addTask { await phone.drain(to: outbound) }
                         found.attachPhone(phone)
                         found.deliver(.streamStarted(streamID: start.streamSid))
                         session = found
@@ -62,13 +62,13 @@ struct TwilioMediaStream {
                             loggedEarlyMedia = true
                             continue
                         }
-                        guard media.streamSid == leg.streamSid else {
-                            logger.error("twilio media: media for stream \(media.streamSid) on stream \(leg.streamSid) dropped")
+                        guard media.streamSid == leg.encoder.streamSid else {
+                            logger.error("twilio media: media for stream \(media.streamSid) on stream \(leg.encoder.streamSid) dropped")
                             continue
                         }
                         session.deliver(.callerAudio(AudioPayload(base64: media.payload)))
                     case .mark(let mark):
-                        guard let session, mark.streamSid == leg?.streamSid else { continue }
+                        guard let session, mark.streamSid == leg?.encoder.streamSid else { continue }
                         session.deliver(.markPlayed(name: mark.name))
                     case .dtmf(let dtmf):
                         session?.deliver(.callerDTMF(digit: dtmf.digit))
@@ -84,25 +84,6 @@ struct TwilioMediaStream {
             session?.deliver(.streamStopped)
             leg?.finish()
             group.cancelAll()
-        }
-    }
-
-    /// Drains the call's outbound queue to the socket.
-    static func write(_ leg: TwilioPhoneLeg, to outbound: WebSocketOutboundWriter) async {
-        for await output in leg.outputs {
-            switch output {
-            case .text(let text):
-                do {
-                    try await outbound.write(.text(text))
-                    leg.written()
-                } catch {
-                    if !Task.isCancelled { leg.failed() }
-                    return
-                }
-            case .close:
-                try? await outbound.close(.normalClosure, reason: nil)
-                return
-            }
         }
     }
 }
