@@ -50,21 +50,22 @@ struct TelnyxCarrier: CarrierControl {
 /// table is kept and a token for one call never opens another.
 struct TelnyxStreamAuthority: Sendable {
     let mediaURL: String
-    private let key: SymmetricKey
+    /// The HMAC key's bytes (`SymmetricKey` itself is not `Sendable`).
+    private let keyBytes: [UInt8]
 
-    init(mediaURL: String, key: SymmetricKey = SymmetricKey(size: .bits256)) {
+    init(mediaURL: String, keyBytes: [UInt8]? = nil) {
         self.mediaURL = mediaURL
-        self.key = key
+        self.keyBytes = keyBytes ?? SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
     }
 
     func token(forCall callID: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(callID.utf8), using: key)
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(callID.utf8), using: SymmetricKey(data: keyBytes))
         return Data(mac).base64EncodedString()
     }
 
     /// Constant-time check of a presented token.
     func isValid(_ presented: String?, forCall callID: String) -> Bool {
         guard let presented, let data = Data(base64Encoded: presented) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(data, authenticating: Data(callID.utf8), using: key)
+        return HMAC<SHA256>.isValidAuthenticationCode(data, authenticating: Data(callID.utf8), using: SymmetricKey(data: keyBytes))
     }
 }
