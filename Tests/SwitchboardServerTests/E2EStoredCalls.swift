@@ -29,6 +29,16 @@ struct StoredCallReader: Sendable {
             failedWrites: (call["failed_writes"] as? NSNumber)?.intValue ?? -1, messages: messages)
     }
 
+    /// Our call id of the call the carrier knows as `carrierCallID` (from `GET /calls`).
+    func callID(carrierCallID: String) async throws -> String {
+        let (status, json) = try await getJSON("/calls?state=all&limit=100")
+        let calls = (json as? [String: Any])?["calls"] as? [[String: Any]] ?? []
+        guard status == 200, let call = calls.first(where: { $0["carrier_call_id"] as? String == carrierCallID }), let id = call["id"] as? String else {
+            throw E2EError("no stored call for carrier call \(carrierCallID) (GET /calls answered \(status))")
+        }
+        return id
+    }
+
     /// Waits for `CALL_FINALIZED` of `callID`, then reads the store.
     func finalizedCall(_ callID: String) async throws -> StoredCall {
         guard await logs.wait(for: "CALL_FINALIZED", callID: callID, timeout: .seconds(15)) else {

@@ -48,22 +48,25 @@ struct TelnyxCallTests {
         }
     }
 
-    @Test func callerHangsUpBeforeTheStreamOpensQuietly() async throws {
+    /// The caller hangs up just as our `answer` or `streaming_start` reaches Telnyx: the command meets
+    /// 422 / 90018, which is the end of the call, never an error (seed 000 §2: stream setup vs hang-up).
+    @Test(arguments: [FakeTelnyxAction.answer, .streamingStart])
+    func callerHangsUpAsTheCommandArrivesQuietly(_ action: FakeTelnyxAction) async throws {
         try await withTelnyxE2E { context in
-            // The caller hangs up the moment the call is answered: `streaming_start` (if it is still sent)
-            // meets 422 / 90018, which is the end of the call, never an error (seed 000 §2).
-            let result = try await context.dial(CallerScript([.hangUp]))
+            var options = TelnyxE2EContext.phoneOptions
+            options.hangsUpWhenCommandArrives = action
+            let result = try await context.dial(Self.oneTurn, options: options)
             #expect(result.endReason == .callerHungUp, "\(result)")
             #expect(result.violations == [], "\(result)")
-            let callID = result.telnyxCallID
+            let callID = try await context.records.callID(carrierCallID: result.callSid)
             let stored = try await context.records.finalizedCall(callID)
             #expect(stored.endReason == "caller_hangup")
             #expect(stored.finalized)
             #expect(await context.commands(result, .hangup).isEmpty)
-            let starts = await context.commands(result, .streamingStart)
-            let requests = await context.telnyx.requests()
-            #expect(starts.count == 1, "\(requests)")
-            #expect(starts.allSatisfy { $0.httpStatus == 422 && $0.errorCode == "90018" }, "\(starts)")
+            let refused = await context.commands(result, action)
+            #expect(refused.count == 1)
+            #expect(refused.allSatisfy { $0.httpStatus == 422 && $0.errorCode == "90018" }, "\(refused)")
+            if action == .answer { #expect(await context.commands(result, .streamingStart).isEmpty) }
             #expect(context.logs.errors.isEmpty, "\(context.logs.errors)")
         }
     }

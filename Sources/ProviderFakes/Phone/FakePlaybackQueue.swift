@@ -1,4 +1,5 @@
-/// Twilio's outbound playback buffer: audio and marks in one FIFO, drained in real time.
+/// A carrier's outbound playback buffer (Twilio and Telnyx share the model): audio and marks in one FIFO,
+/// drained in real time.
 ///
 /// A mark is returned when all audio queued before it has played, at once when nothing is queued;
 /// `clear` drops the audio and returns every pending mark in order.

@@ -1,5 +1,6 @@
-/// What the fake caller does, step by step. After the last step the phone sends silence until the server
-/// ends the call or the maximum duration elapses (unless the last step is `.hangUp`).
+/// What the fake caller does, step by step, on any fake phone (Twilio or Telnyx). After the last step the
+/// phone sends silence until the server ends the call or the maximum duration elapses (unless the last
+/// step is `.hangUp`).
 public struct CallerScript: Sendable, Equatable {
     /// One step of the caller's behaviour.
     public enum Step: Sendable, Equatable {
@@ -13,9 +14,11 @@ public struct CallerScript: Sendable, Equatable {
         /// Wait until `afterBotAudioMs` of new bot audio played (at most `maxWaitMilliseconds`), then speak
         /// over it for `milliseconds`.
         case bargeIn(afterBotAudioMs: Int, text: String, milliseconds: Int, maxWaitMilliseconds: Int = 15_000)
-        /// Press a key (sent as a Media Streams `dtmf` message).
+        /// Press a key (a Twilio Media Streams `dtmf` message; on Telnyx a `dtmf` frame and the
+        /// `call.dtmf.received` webhook).
         case dtmf(String)
-        /// The caller hangs up: `stop`, socket close, status callback `completed`.
+        /// The caller hangs up: `stop`, socket close, and the carrier's hang-up callback (Twilio status
+        /// callback `completed`; Telnyx `call.hangup` and `streaming.stopped`).
         case hangUp
     }
 

@@ -44,6 +44,27 @@ public struct FakeCallEvent: Sendable, Equatable, CustomStringConvertible {
         case maxDurationReached
         /// The server broke the Media Streams protocol (see `FakeCallResult.violations`).
         case violation(String)
+
+        // Telnyx (Call Control webhooks, commands and the media stream).
+
+        /// A webhook was delivered (`attempt` from `meta.attempt`); `httpStatus` is the server's answer
+        /// (nil when the request failed).
+        case webhookPosted(event: String, attempt: Int, httpStatus: Int?)
+        /// The fake Call Control API received a command for this call and answered `httpStatus`
+        /// (`errorCode` is the Telnyx error code of an error answer, `duplicate` a repeated `command_id`).
+        case commandReceived(action: String, httpStatus: Int, errorCode: String?, duplicate: Bool)
+        /// The phone is opening the media WebSocket to this `stream_url`.
+        case streamConnecting(streamURL: String)
+        /// The media WebSocket could not be opened (a `streaming.failed` webhook follows).
+        case streamFailed(reason: String)
+        /// The phone sent an `error` frame (`100003` malformed frame, `100004` invalid media, `100005` rate limit).
+        case errorFrameSent(code: String)
+        /// `streaming_stop` stopped the stream; the call goes on.
+        case streamStoppedByREST
+        /// `transfer` bridged the caller to `to`; the media stream is not stopped by it.
+        case transferredTo(String)
+        /// The server never answered the call within the answer timeout; the caller gave up.
+        case notAnswered
     }
 
     /// Milliseconds since the phone dialled.
@@ -62,9 +83,9 @@ public struct FakeCallEvent: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A message from the server that real Twilio would reject or drop.
+/// A message from the server that the real carrier would reject or drop.
 public struct FakeProtocolViolation: Sendable, Equatable, CustomStringConvertible {
-    /// Category, with the Twilio error it corresponds to.
+    /// Category, with the Twilio (or Telnyx) error it corresponds to.
     public enum Kind: String, Sendable, Equatable {
         /// A binary frame (31950).
         case binaryFrame
@@ -78,6 +99,13 @@ public struct FakeProtocolViolation: Sendable, Equatable, CustomStringConvertibl
         case wrongStreamSid
         /// Anything received after the phone sent `stop`.
         case afterStop
+        /// Telnyx: a `media` payload that is not base64 (error frame `100004`).
+        case invalidMedia
+        /// Telnyx: `media`, `mark` or `clear` on a stream started without `stream_bidirectional_mode`
+        /// (real Telnyx silently drops them).
+        case notBidirectional
+        /// Telnyx: more than one `media` message per second in `mp3` mode (error frame `100005`).
+        case rateLimited
     }
 
     /// Milliseconds since dial.
@@ -104,6 +132,8 @@ public enum FakeCallEndReason: String, Sendable, Equatable {
     case serverClosedSocket
     /// The bounded maximum duration elapsed; the phone hung up.
     case maxDuration
+    /// Telnyx: the server never answered the call (no `answer` within the answer timeout).
+    case notAnswered
 }
 
 /// Everything the fake phone observed during one call.
@@ -132,6 +162,9 @@ public struct FakeCallResult: Sendable, CustomStringConvertible {
     public var echoedMarks: [String]
     /// Milliseconds from dial to the end of the call.
     public var durationMilliseconds: Int
+    /// Telnyx-only details (nil for a Twilio call). On a Telnyx call `callSid` holds the
+    /// `call_control_id`, `streamSid` the last `stream_id` and `accountSid` the `connection_id`.
+    public var telnyx: FakeTelnyxCallDetails? = nil
 
     /// Offset of the first event matching `predicate`.
     public func firstOffset(where predicate: (FakeCallEvent.Kind) -> Bool) -> Int? {
@@ -152,6 +185,7 @@ public struct FakeCallResult: Sendable, CustomStringConvertible {
         var lines = ["call \(callSid) stream \(streamSid) ended: \(endReason.rawValue) after \(durationMilliseconds) ms"]
         lines += events.map(\.description)
         lines.append("bot audio played: \(botAudioMillisecondsPlayed) ms, received: \(botAudioBytesReceived) bytes")
+        if let telnyx { lines.append(telnyx.description) }
         lines.append("protocol violations: \(violations.count)")
         lines += violations.map { "  \($0)" }
         return lines.joined(separator: "\n")
