@@ -128,10 +128,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "CallBench",
+            dependencies: [
+                "ProviderFakes",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "SwitchboardServer", "CallSimulation", "ProviderFakes", "CallStore", "CallCore",
+                "SwitchboardServer", "CallSimulation", "ProviderFakes", "CallStore", "CallCore", "CallBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -144,13 +157,15 @@ let package = Package(
         .testTarget(name: "TelnyxTests", dependencies: ["Telnyx", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: strict),
         .testTarget(name: "ElevenLabsTests", dependencies: ["ElevenLabs", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: strict),
         .testTarget(name: "OpenAIRealtimeTests", dependencies: ["OpenAIRealtime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")], swiftSettings: strict),
-        .testTarget(name: "OpenAIChatTests", dependencies: ["OpenAIChat", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: strict),
+        .testTarget(name: "OpenAIChatTests", dependencies: ["OpenAIChat", "ProviderFakes", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: strict),
+        .testTarget(name: "CallBenchTests", dependencies: ["CallBench"], swiftSettings: strict),
         .testTarget(name: "CallStoreTests", dependencies: ["CallStore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "ProviderFakesTests", dependencies: ["ProviderFakes", .product(name: "WSClient", package: "swift-websocket"), .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"), .product(name: "HTTPTypes", package: "swift-http-types")], swiftSettings: strict),
         .testTarget(
             name: "SwitchboardServerTests",
             dependencies: [
-                "SwitchboardServer", "ProviderFakes", "CallCore", "CallRuntime", "CallStore",
+                "SwitchboardServer", "ProviderFakes", "CallCore", "CallRuntime", "CallStore", "ElevenLabs", "OpenAIChat", "OpenAIRealtime",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -39,6 +39,10 @@ extension CallStateMachine {
             syntheses[index].progress = .done
             interruptedSomething = true
         }
+        // A pipeline reply cut mid-synthesis is saved now (with the part heard), in conversation order.
+        for index in responses.indices where responses[index].interrupted && !responses[index].settled {
+            settleIfKnown(index, at: now, into: &actions)
+        }
         if !pendingMarks.isEmpty {
             if canSendToPhone { actions.append(.clearAudio) }
             pendingMarks.removeAll()

@@ -18,7 +18,8 @@ extension CallStateMachine {
     mutating func settleIfKnown(_ index: Int, at now: Milliseconds, into actions: inout [CallAction]) {
         let response = responses[index]
         guard !response.settled, response.status != nil || response.interrupted else { return }
-        guard response.transcriptDone || !response.text.isEmpty && !syntheses.contains(where: { $0.responseID == response.id && $0.progress != .done }) else { return }
+        // The text is known (a transcript, or the pipeline's sentences) and no sentence is still being synthesized.
+        guard (response.transcriptDone || !response.text.isEmpty) && !syntheses.contains(where: { $0.responseID == response.id && $0.progress != .done }) else { return }
         guard response.playbackConfirmed || response.interrupted || !response.hasAudio || ended else { return }
         settle(index, at: now, into: &actions)
     }

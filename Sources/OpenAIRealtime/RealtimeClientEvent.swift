@@ -18,11 +18,13 @@ public enum RealtimeClientEvent: Sendable, Equatable {
     case functionCallOutput(callID: String, output: String, eventID: String? = nil)
     /// `conversation.item.create` with a user message holding one `input_text` part.
     case userText(String, eventID: String? = nil)
+    /// `session.update` of a transcription-only session (`?intent=transcription`).
+    case transcriptionSessionUpdate(RealtimeTranscriptionSessionConfig, eventID: String? = nil)
 
     /// The wire `type` of this event.
     public var type: String {
         switch self {
-        case .sessionUpdate: "session.update"
+        case .sessionUpdate, .transcriptionSessionUpdate: "session.update"
         case .inputAudioAppend: "input_audio_buffer.append"
         case .responseCreate: "response.create"
         case .responseCancel: "response.cancel"
@@ -54,6 +56,11 @@ public enum RealtimeClientEvent: Sendable, Equatable {
                 throw RealtimeEncodingError(message: "turn_detection.threshold is not a finite number")
             }
             return try Self.encode(WireSessionUpdate(eventID: eventID, session: WireSession(config)))
+        case .transcriptionSessionUpdate(let config, let eventID):
+            if !config.turnDetection.threshold.isFinite {
+                throw RealtimeEncodingError(message: "turn_detection.threshold is not a finite number")
+            }
+            return try Self.encode(WireTranscriptionSessionUpdate(config, eventID: eventID))
         case .responseCreate(let instructions, let eventID):
             return try Self.encode(
                 WireResponseCreate(eventID: eventID, response: instructions.map { WireResponseCreate.Response(instructions: $0) })

@@ -23,6 +23,12 @@ public struct ServerConfiguration: Sendable {
     public var elevenLabsAPIKey: String?
     public var elevenLabsVoiceID: String?
     public var elevenLabsAPIURL = "https://api.elevenlabs.io"
+    /// Pipeline agent: the Chat Completions model (`SWITCHBOARD_LLM_MODEL`).
+    public var llmModel = "gpt-4o-mini"
+    /// Pipeline agent: the Realtime transcription model (`SWITCHBOARD_TRANSCRIPTION_MODEL`).
+    public var transcriptionModel = "gpt-4o-mini-transcribe"
+    /// The ElevenLabs voice when `ELEVENLABS_VOICE_ID` is unset.
+    public static let defaultElevenLabsVoiceID = "JBFqnCBsd6RMkjVDRZzb"
     /// Where `transfer_call` sends the caller (`SWITCHBOARD_TRANSFER_TO`).
     public var transferTarget: String?
     /// `SWITCHBOARD_API_TOKEN`: when set, `/calls` needs `Authorization: Bearer …`.
@@ -60,6 +66,8 @@ public struct ServerConfiguration: Sendable {
         c.elevenLabsAPIKey = value("ELEVENLABS_API_KEY")
         c.elevenLabsVoiceID = value("ELEVENLABS_VOICE_ID")
         if let v = value("SWITCHBOARD_ELEVENLABS_API_URL") { c.elevenLabsAPIURL = v }
+        if let v = value("SWITCHBOARD_LLM_MODEL") { c.llmModel = v }
+        if let v = value("SWITCHBOARD_TRANSCRIPTION_MODEL") { c.transcriptionModel = v }
         c.transferTarget = value("SWITCHBOARD_TRANSFER_TO")
         c.call.transferTarget = c.transferTarget
         c.apiToken = value("SWITCHBOARD_API_TOKEN")

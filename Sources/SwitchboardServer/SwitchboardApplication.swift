@@ -71,8 +71,11 @@ public enum SwitchboardApplication {
         let registry = CallRegistry()
         let supervisor = CallSupervisor(registry: registry, drainSeconds: configuration.drainSeconds, logger: logger)
         let metrics = ServerMetrics()
+        var callConfiguration = configuration.call
+        // The pipeline's speech to text only reports speech: the machine cancels a reply on barge-in itself.
+        if configuration.agentKind == "pipeline" { callConfiguration.agentCancelsOnSpeech = false }
         let factory = CallFactory(
-            configuration: configuration.call, agent: agent, store: StoreSink(writer: writer), registry: registry,
+            configuration: callConfiguration, agent: agent, store: StoreSink(writer: writer), registry: registry,
             supervisor: supervisor, agentKind: configuration.agentKind, logger: logger, observer: metrics)
 
         var twilioClient: TwilioRESTClient?

@@ -146,6 +146,9 @@ struct E2EOptions: Sendable {
     var endedCallAnswer: FakeTwilioEndedCallAnswer = .notFound20404
     /// The whole test (setup, body, teardown) must end within this.
     var timeout: Duration = .seconds(60)
+    /// Non-nil: the pipeline agent (transcription on the fake Realtime server, fake LLM and ElevenLabs)
+    /// instead of the Realtime speech-to-speech agent.
+    var pipeline: PipelineFakeOptions?
 }
 
 /// Running fakes + server, handed to a test body.
@@ -157,6 +160,8 @@ struct E2EContext: Sendable {
     let registry: FakeTwilioCallRegistry
     let realtime: FakeRealtimeServer
     let logs: LogCapture
+    /// The pipeline's fakes, when `E2EOptions.pipeline` is set.
+    var pipeline: PipelineFakes? = nil
 
     /// A phone configured for this server, signed with the right token.
     func phoneConfiguration(script: CallerScript, maxDuration: Duration = .seconds(25)) -> FakeTwilioPhoneConfiguration {
@@ -273,6 +278,11 @@ func withE2E<T: Sendable>(
             try await rest.run { restContinuation.yield($0) }
             return nil
         }
+        var pipeline: PipelineFakes?
+        if let pipelineOptions = options.pipeline {
+            pipeline = try await startPipelineFakes(script: options.script, options: pipelineOptions, in: &group)
+        }
+        let pipelineFakes = pipeline
         group.addTask {
             var iterator = restPorts.makeAsyncIterator()
             guard let restPort = await iterator.next() else { throw E2EError("fake Twilio REST did not start") }
@@ -295,6 +305,7 @@ func withE2E<T: Sendable>(
             configuration.drainSeconds = 1
             configuration.call = options.call
             configuration.call.transferTarget = options.transferTarget
+            pipelineFakes?.configure(&configuration, realtimeURL: realtimeURL)
             let serverConfiguration = configuration
 
             return try await withThrowingTaskGroup(of: T?.self) { inner in
@@ -311,9 +322,10 @@ func withE2E<T: Sendable>(
                     try await inner.waitForAll()
                     throw E2EError("server did not start")
                 }
-                let context = E2EContext(
+                var context = E2EContext(
                     serverURL: "http://127.0.0.1:\(bound)", accountSid: accountSid, authToken: authToken, rest: rest,
                     registry: registry, realtime: realtime, logs: logs)
+                context.pipeline = pipelineFakes
                 let result = try await body(context)
                 inner.cancelAll()
                 return result

@@ -153,6 +153,31 @@ struct TelnyxCallTests {
         }
     }
 
+    @Test func pipelineCallCompletesWithAGoodbyeHeardBeforeTheHangup() async throws {
+        var options = TelnyxE2EOptions()
+        options.script = E2EScripts.pipelineGoodbye
+        options.pipeline = PipelineFakeOptions()
+        try await withTelnyxE2E(options) { context in
+            let result = try await context.dial(Self.oneTurn)
+            #expect(result.endReason == .hangupByREST, "\(result)")
+            #expect(result.violations == [], "\(result)")
+            #expect(await context.commands(result, .hangup).count == 1)
+            let hangupAt = try #require(result.firstOffset { $0 == .hangupByREST })
+            let lastEcho = try #require(result.lastOffset { if case .markEchoed(_, false) = $0 { true } else { false } })
+            #expect(lastEcho <= hangupAt)
+            let callID = result.telnyxCallID
+            let stored = try await context.records.finalizedCall(callID)
+            #expect(stored.endReason == "bot_goodbye")
+            #expect(stored.messages.map(\.role) == ["agent", "caller", "agent"], "\(stored.messages)")
+            #expect(stored.messages.last?.text.contains("Goodbye") == true)
+            let fakes = try #require(context.pipeline)
+            #expect(fakes.chat.requests.records.count == 2)
+            #expect(fakes.speech.requests.records.allSatisfy { $0.completed && $0.outputFormat == "ulaw_8000" })
+            #expect(context.logs.count("HANGUP executed reason=bot_goodbye", callID: callID) == 1)
+            #expect(context.logs.errors.isEmpty, "\(context.logs.errors)")
+        }
+    }
+
     @Test func lateWebhooksOfAFinishedCallAreAcknowledgedAndIgnored() async throws {
         try await withTelnyxE2E { context in
             let result = try await context.dial(Self.oneTurn)

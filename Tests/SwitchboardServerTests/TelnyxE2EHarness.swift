@@ -14,6 +14,8 @@ struct TelnyxE2EOptions: Sendable {
         return script
     }()
     var call = E2EOptions().call
+    /// The pipeline agent with its fakes (the script's replies are the LLM's); nil: speech to speech.
+    var pipeline: PipelineFakeOptions?
     /// Whether the server is given `TELNYX_PUBLIC_KEY` (then every webhook must be signed).
     var requiresSignatures = true
     var timeout: Duration = .seconds(60)
@@ -27,6 +29,8 @@ struct TelnyxE2EContext: Sendable {
     let telnyx: FakeTelnyx
     let realtime: FakeRealtimeServer
     let logs: LogCapture
+    /// The pipeline's fakes, when the test runs the pipeline agent.
+    let pipeline: PipelineFakes?
 
     var records: StoredCallReader { StoredCallReader(serverURL: serverURL, logs: logs) }
 
@@ -99,6 +103,11 @@ func withTelnyxE2E<T: Sendable>(
             try await realtime.run()
             return nil
         }
+        var pipeline: PipelineFakes?
+        if let fakeOptions = options.pipeline {
+            pipeline = try await startPipelineFakes(script: options.script, options: fakeOptions, in: &group)
+        }
+        let pipelineFakes = pipeline
         group.addTask {
             try await telnyx.withRunningServer { apiURL in
                 var configuration = ServerConfiguration()
@@ -115,9 +124,11 @@ func withTelnyxE2E<T: Sendable>(
                 configuration.telnyxPublicKey = options.requiresSignatures ? telnyx.publicKeyBase64 : nil
                 configuration.drainSeconds = 1
                 configuration.call = options.call
+                pipelineFakes?.configure(&configuration, realtimeURL: configuration.openAIRealtimeURL)
                 options.configure(&configuration)
                 return try await withRunningServer(configuration, logger: logger) { serverURL in
-                    try await body(TelnyxE2EContext(serverURL: serverURL, telnyx: telnyx, realtime: realtime, logs: logs))
+                    try await body(TelnyxE2EContext(
+                        serverURL: serverURL, telnyx: telnyx, realtime: realtime, logs: logs, pipeline: pipelineFakes))
                 }
             }
         }

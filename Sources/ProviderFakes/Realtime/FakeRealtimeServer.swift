@@ -39,7 +39,9 @@ struct OpenAIHTTPError: HTTPResponseError {
 
 /// A protocol-faithful stand-in for the OpenAI Realtime GA WebSocket API on 127.0.0.1.
 ///
-/// `ws://127.0.0.1:<port>/v1/realtime?model=<model>` with `Authorization: Bearer <anything>`.
+/// `ws://127.0.0.1:<port>/v1/realtime?model=<model>` with `Authorization: Bearer <anything>`, or
+/// `…/v1/realtime?intent=transcription` for a transcription-only session (speech events and caller
+/// transcripts from the script, never a response).
 /// Run it with ``run()`` (a long-lived task or a ServiceGroup service; cancel to stop) and get the
 /// address from ``port()`` / ``realtimeURL(model:)``, or use ``withRunning(script:options:logger:_:)``.
 public final class FakeRealtimeServer: Sendable {
@@ -49,10 +51,13 @@ public final class FakeRealtimeServer: Sendable {
         public var rejectBetaHeader: Bool
         /// Record every server event type in the recorder (turn off for big benchmarks).
         public var recordServerEvents: Bool
+        /// Sees every client frame and server event (the benchmark's clock); nil: nothing is called.
+        public var probe: (any FakeRealtimeProbe)?
 
-        public init(rejectBetaHeader: Bool = true, recordServerEvents: Bool = true) {
+        public init(rejectBetaHeader: Bool = true, recordServerEvents: Bool = true, probe: (any FakeRealtimeProbe)? = nil) {
             self.rejectBetaHeader = rejectBetaHeader
             self.recordServerEvents = recordServerEvents
+            self.probe = probe
         }
     }
 
@@ -125,6 +130,11 @@ public final class FakeRealtimeServer: Sendable {
         "ws://\(host):\(try await port())/v1/realtime?model=\(model)"
     }
 
+    /// `ws://host:port/v1/realtime?intent=transcription`.
+    public func transcriptionURL() async throws -> String {
+        "ws://\(host):\(try await port())/v1/realtime?intent=transcription"
+    }
+
     private func settlePort(_ result: Result<Int, ServerError>) {
         let waiters: [CheckedContinuation<Int, any Error>] = portState.withLock { state in
             guard case .waiting(let list) = state else { return [] }
@@ -194,7 +204,9 @@ public final class FakeRealtimeServer: Sendable {
                 status: .unauthorized, type: "invalid_request_error", code: nil,
                 message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
         }
-        guard let model = request.uri.queryParameters["model"], !model.isEmpty else {
+        // A transcription session (`?intent=transcription`) names its model inside the session.
+        let transcription = request.uri.queryParameters["intent"] == "transcription"
+        guard transcription || !(request.uri.queryParameters["model"] ?? "").isEmpty else {
             throw OpenAIHTTPError(
                 status: .badRequest, type: "invalid_request_error", code: "missing_model",
                 message: "Missing required parameter: 'model'.")
@@ -210,25 +222,31 @@ public final class FakeRealtimeServer: Sendable {
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
         context: WebSocketRouterContext<FakeRealtimeRequestContext>
     ) async {
-        let model = context.request.uri.queryParameters["model"].map(String.init) ?? "gpt-realtime"
+        let transcription = context.request.uri.queryParameters["intent"] == "transcription"
+        let model = context.request.uri.queryParameters["model"].map(String.init) ?? (transcription ? "gpt-4o-mini-transcribe" : "gpt-realtime")
         let beta = context.request.headers.contains {
             $0.name.canonicalName == "openai-beta" && $0.value.contains("realtime=v1")
         }
         var machine = FakeRealtimeSessionMachine(
             script: script, audio: audio, recorder: recorder, model: model,
-            recordServerEvents: options.recordServerEvents, nowUnix: Int(Date().timeIntervalSince1970))
+            recordServerEvents: options.recordServerEvents, nowUnix: Int(Date().timeIntervalSince1970),
+            transcriptionOnly: transcription)
         let (inputs, inputSink) = AsyncStream.makeStream(of: FakeRealtimeInput.self)
         let (tickRequests, tickSink) = AsyncStream.makeStream(of: (Duration, UInt64).self)
         let channel = context.requestContext.channel
         let expiry = script.faults.sessionExpiresAfter
         let logger = self.logger
+        let probe = options.probe
+        let sessionIndex = machine.recordIndex
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
                     for try await message in inbound.messages(maxSize: 16 << 20) {
                         switch message {
-                        case .text(let text): inputSink.yield(.client(text))
+                        case .text(let text):
+                            probe?.received(text, session: sessionIndex)
+                            inputSink.yield(.client(text))
                         case .binary: inputSink.yield(.binary)
                         }
                     }
@@ -267,12 +285,12 @@ public final class FakeRealtimeServer: Sendable {
                 machine.start()
             }
             var clientGone = false
-            var done = await perform(machine.takeActions(), outbound: outbound, channel: channel, ticks: tickSink)
+            var done = await perform(machine.takeActions(), outbound: outbound, channel: channel, ticks: tickSink, session: sessionIndex)
             if !done {
                 for await input in inputs {
                     if case .clientClosed = input { clientGone = true }
                     machine.handle(input)
-                    done = await perform(machine.takeActions(), outbound: outbound, channel: channel, ticks: tickSink)
+                    done = await perform(machine.takeActions(), outbound: outbound, channel: channel, ticks: tickSink, session: sessionIndex)
                     if done || machine.finished { break }
                 }
             }
@@ -297,11 +315,12 @@ public final class FakeRealtimeServer: Sendable {
     /// Executes actions; returns true when the session is over.
     private func perform(
         _ actions: [FakeRealtimeAction], outbound: WebSocketOutboundWriter, channel: any Channel,
-        ticks: AsyncStream<(Duration, UInt64)>.Continuation
+        ticks: AsyncStream<(Duration, UInt64)>.Continuation, session: Int? = nil
     ) async -> Bool {
         for action in actions {
             switch action {
             case .send(let text):
+                let text = session.flatMap { options.probe?.sending(text, session: $0) } ?? text
                 do { try await outbound.write(.text(text)) } catch { return true }
             case .tick(let delay, let generation):
                 ticks.yield((delay, generation))

@@ -82,7 +82,7 @@ struct FakeRealtimeSessionMachine {
 
     init(
         script: FakeAgentScript, audio: RealtimeAudioChunks, recorder: FakeRealtimeRecorder, model: String,
-        recordServerEvents: Bool, nowUnix: Int
+        recordServerEvents: Bool, nowUnix: Int, transcriptionOnly: Bool = false
     ) {
         self.script = script
         self.audio = audio
@@ -93,6 +93,11 @@ struct FakeRealtimeSessionMachine {
         self.conversationId = ids.make("conv_")
         self.ids = ids
         self.config = RealtimeSessionConfig(id: sessionId, model: model, expiresAt: nowUnix + 3600)
+        if transcriptionOnly {
+            config.sessionType = "transcription"
+            config.turnDetection?.createResponse = false
+            config.turnDetection?.interruptResponse = false
+        }
         self.recordIndex = recorder.open(sessionId: sessionId, model: model)
         applyVADConfig()
     }
@@ -232,6 +237,11 @@ struct FakeRealtimeSessionMachine {
         case "conversation.item.truncate": truncate(event, eventId: eventId)
         case "conversation.item.delete": deleteItem(event, eventId: eventId)
         case "conversation.item.retrieve": retrieveItem(event, eventId: eventId)
+        case "response.create" where config.isTranscription, "response.cancel" where config.isTranscription,
+            "conversation.item.create" where config.isTranscription:
+            emitError(
+                RealtimeErrorInfo(code: "invalid_value", message: "'\(type)' is not supported in transcription sessions.", param: "type"),
+                clientEventId: eventId)
         case "response.create": responseCreate(event, eventId: eventId)
         case "response.cancel":
             recorder.record(recordIndex) { $0.cancels += 1 }
@@ -335,7 +345,7 @@ struct FakeRealtimeSessionMachine {
         if script.faults.sessionExpiresOnTurn == turn {
             return expireSession()
         }
-        let willRespond = automatic && config.turnDetection?.createResponse == true && active == nil
+        let willRespond = automatic && !config.isTranscription && config.turnDetection?.createResponse == true && active == nil
         let transcript = script.callerTranscript(forTurn: turn)
         if !config.transcription.isNull {
             if willRespond && script.faults.userTranscriptAfterResponseDone {

@@ -47,6 +47,14 @@ struct RealtimeTurnDetection: Equatable {
         ])
     }
 
+    /// The turn detection of a transcription session: no response is ever created.
+    var transcriptionJSON: RealtimeJSON {
+        .obj([
+            "type": .string(type), "threshold": .double(threshold), "prefix_padding_ms": .int(prefixPaddingMs),
+            "silence_duration_ms": .int(silenceDurationMs),
+        ])
+    }
+
     /// Silence that ends a turn (semantic VAD mapped to a fixed wait by eagerness).
     var effectiveSilenceMs: Int {
         guard type == "semantic_vad" else { return silenceDurationMs }
@@ -62,6 +70,9 @@ struct RealtimeTurnDetection: Equatable {
 struct RealtimeSessionConfig: Equatable {
     var id: String
     var model: String
+    /// `realtime`, or `transcription` for a session opened with `?intent=transcription`.
+    var sessionType = "realtime"
+    var isTranscription: Bool { sessionType == "transcription" }
     var outputModalities = ["audio"]
     var instructions = "You are a helpful, witty, and friendly AI."
     var inputFormat = RealtimeAudioFormat.pcm
@@ -87,6 +98,19 @@ struct RealtimeSessionConfig: Equatable {
 
     /// The `session` object of `session.created` / `session.updated`.
     var json: RealtimeJSON {
+        if isTranscription {
+            return .obj([
+                "type": "transcription", "object": "realtime.transcription_session", "id": .string(id),
+                "expires_at": .int(expiresAt),
+                "audio": .obj([
+                    "input": .obj([
+                        "format": inputFormat.json, "transcription": transcription, "noise_reduction": noiseReduction,
+                        "turn_detection": turnDetection?.transcriptionJSON ?? .null,
+                    ])
+                ]),
+                "include": include,
+            ])
+        }
         var pairs: [RealtimePair] = [
             RealtimePair("type", "realtime"),
             RealtimePair("object", "realtime.session"),
@@ -121,8 +145,17 @@ struct RealtimeSessionConfig: Equatable {
     mutating func apply(update session: RealtimeJSON, assistantAudioPresent: Bool) throws(RealtimeErrorInfo) {
         guard let pairs = session.objectPairs else { throw .invalidType("session", expected: "an object") }
         guard let type = session["type"] else { throw .missing("session.type") }
-        guard type.stringValue == "realtime" else {
-            throw .invalidValue("session.type", "Invalid value: '\(type.serialized)'. This session only supports 'realtime'.")
+        guard type.stringValue == sessionType else {
+            throw .invalidValue("session.type", "Invalid value: '\(type.serialized)'. This session only supports '\(sessionType)'.")
+        }
+        if isTranscription {
+            // A transcription session has no model output: only input audio settings and `include`.
+            for pair in pairs where !["type", "audio", "include"].contains(pair.key) {
+                throw .unknownParameter("session." + pair.key)
+            }
+            for pair in session["audio"]?.objectPairs ?? [] where pair.key != "input" {
+                throw .unknownParameter("session.audio." + pair.key)
+            }
         }
         var next = self
         for pair in pairs {
