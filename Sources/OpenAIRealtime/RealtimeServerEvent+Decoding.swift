@@ -111,8 +111,9 @@ private struct WireServerEvent: Decodable {
         func part() throws -> RealtimeContentPart { try c.decode(WirePart.self, forKey: AnyKey("part")).value }
 
         switch type {
-        case "session.created": return .sessionCreated(try session())
-        case "session.updated": return .sessionUpdated(try session())
+        // A transcription session may answer with the `transcription_session.*` names (still in the SDKs).
+        case "session.created", "transcription_session.created": return .sessionCreated(try session())
+        case "session.updated", "transcription_session.updated": return .sessionUpdated(try session())
         case "error":
             return .error(try c.decode(WireError.self, forKey: AnyKey("error")).value)
         case "input_audio_buffer.speech_started":

@@ -41,5 +41,8 @@ import Testing
         let updated = try RealtimeServerEvent.decode(#"{"type":"session.updated","event_id":"e","session":{"type":"transcription","id":"sess_1","audio":{"input":{"format":{"type":"audio/pcmu"}}}}}"#)
         guard case .sessionUpdated(let info) = updated else { Issue.record("\(updated)"); return }
         #expect(info.inputFormat == "audio/pcmu")
+        let legacyName = try RealtimeServerEvent.decode(#"{"type":"transcription_session.updated","event_id":"e","session":{"id":"sess_2"}}"#)
+        guard case .sessionUpdated(let legacy) = legacyName else { Issue.record("\(legacyName)"); return }
+        #expect(legacy.id == "sess_2")
     }
 }

@@ -47,7 +47,10 @@ import WSClient
         #expect(result.echoedMarks == ["greeting-end"])
         let audioStart = try #require(result.firstOffset { $0 == .botAudioStarted })
         let echoed = try #require(result.firstOffset { $0 == .markEchoed(name: "greeting-end", cleared: false) })
-        #expect(echoed - audioStart >= 940, "\(result)")
+        // The echo comes in the tick that plays the mark's last audio (the burst's end is recorded on the
+        // next, silent tick). Wall-clock spacing is not asserted: a loaded machine's ticks catch up in bursts.
+        let audioEnded = try #require(result.firstOffset { if case .botAudioEnded = $0 { true } else { false } })
+        #expect(audioStart <= echoed && echoed <= audioEnded, "\(result)")
         #expect(result.botAudioMillisecondsPlayed == 1_000)
         #expect(result.customParameters == ["switchboard_call_id": "call-1"])
         let details = try #require(result.telnyx)

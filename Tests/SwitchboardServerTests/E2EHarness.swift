@@ -288,13 +288,7 @@ func withE2E<T: Sendable>(
             guard let restPort = await iterator.next() else { throw E2EError("fake Twilio REST did not start") }
             let realtimeURL = try await realtime.realtimeURL()
 
-            let (serverPorts, serverContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
-            let port = try freeLoopbackPort()
-            var configuration = ServerConfiguration()
-            configuration.host = "127.0.0.1"
-            configuration.port = port
-            configuration.publicURL = "http://127.0.0.1:\(port)"
-            configuration.databaseURL = "sqlite:\(databasePath)"
+            var configuration = try ServerConfiguration.endToEnd(databasePath: databasePath)
             configuration.agentKind = "openai-realtime"
             configuration.openAIAPIKey = "test"
             configuration.openAIRealtimeURL = realtimeURL
@@ -302,33 +296,15 @@ func withE2E<T: Sendable>(
             configuration.twilioAuthToken = authToken
             configuration.twilioAPIURL = "http://127.0.0.1:\(restPort)"
             configuration.transferTarget = options.transferTarget
-            configuration.drainSeconds = 1
             configuration.call = options.call
             configuration.call.transferTarget = options.transferTarget
             pipelineFakes?.configure(&configuration, realtimeURL: realtimeURL)
-            let serverConfiguration = configuration
-
-            return try await withThrowingTaskGroup(of: T?.self) { inner in
-                inner.addTask {
-                    defer { serverContinuation.finish() }
-                    try await SwitchboardApplication.run(configuration: serverConfiguration, logger: logger) { bound in
-                        serverContinuation.yield(bound)
-                    }
-                    return nil
-                }
-                var ports = serverPorts.makeAsyncIterator()
-                guard let bound = await ports.next() else {
-                    inner.cancelAll()
-                    try await inner.waitForAll()
-                    throw E2EError("server did not start")
-                }
+            return try await withRunningServer(configuration, logger: logger) { serverURL in
                 var context = E2EContext(
-                    serverURL: "http://127.0.0.1:\(bound)", accountSid: accountSid, authToken: authToken, rest: rest,
+                    serverURL: serverURL, accountSid: accountSid, authToken: authToken, rest: rest,
                     registry: registry, realtime: realtime, logs: logs)
                 context.pipeline = pipelineFakes
-                let result = try await body(context)
-                inner.cancelAll()
-                return result
+                return try await body(context)
             }
         }
         defer { group.cancelAll() }

@@ -110,19 +110,13 @@ func withTelnyxE2E<T: Sendable>(
         let pipelineFakes = pipeline
         group.addTask {
             try await telnyx.withRunningServer { apiURL in
-                var configuration = ServerConfiguration()
-                let port = try freeLoopbackPort()
-                configuration.host = "127.0.0.1"
-                configuration.port = port
-                configuration.publicURL = "http://127.0.0.1:\(port)"
-                configuration.databaseURL = "sqlite:\(databasePath)"
+                var configuration = try ServerConfiguration.endToEnd(databasePath: databasePath)
                 configuration.agentKind = "openai-realtime"
                 configuration.openAIAPIKey = "test"
                 configuration.openAIRealtimeURL = try await realtime.realtimeURL()
                 configuration.telnyxAPIKey = telnyx.apiKey
                 configuration.telnyxAPIURL = apiURL
                 configuration.telnyxPublicKey = options.requiresSignatures ? telnyx.publicKeyBase64 : nil
-                configuration.drainSeconds = 1
                 configuration.call = options.call
                 pipelineFakes?.configure(&configuration, realtimeURL: configuration.openAIRealtimeURL)
                 options.configure(&configuration)
@@ -137,30 +131,5 @@ func withTelnyxE2E<T: Sendable>(
             if let value = next { return value }
         }
         throw E2EError("harness ended without a result")
-    }
-}
-
-/// Runs the server with `configuration` until `body` (given the server's URL) returns.
-func withRunningServer<T: Sendable>(
-    _ configuration: ServerConfiguration, logger: Logger, _ body: @escaping @Sendable (String) async throws -> T
-) async throws -> T {
-    let (serverPorts, serverContinuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
-    return try await withThrowingTaskGroup(of: T?.self) { inner in
-        inner.addTask {
-            defer { serverContinuation.finish() }
-            try await SwitchboardApplication.run(configuration: configuration, logger: logger) { bound in
-                serverContinuation.yield(bound)
-            }
-            return nil
-        }
-        var ports = serverPorts.makeAsyncIterator()
-        guard let bound = await ports.next() else {
-            inner.cancelAll()
-            try await inner.waitForAll()
-            throw E2EError("server did not start")
-        }
-        let result = try await body("http://127.0.0.1:\(bound)")
-        inner.cancelAll()
-        return result
     }
 }
