@@ -154,17 +154,15 @@ extension FakeTelnyxCallCore {
                 stream?.lastMP3MediaAt = now
             }
             receivedBytes += bytes.count
-            lastActivity = offset()
-            queue.appendAudio(bytes)
+            playback.receiveAudio(bytes, at: offset())
         case .mark(let name):
             record(.markReceived(name: name))
-            lastActivity = offset()
-            if queue.appendMark(name) { echo(name, cleared: false) }
+            if playback.receiveMark(name, at: offset()) { echo(name, cleared: false) }
         case .clear:
-            let (dropped, marks) = queue.clear()
-            record(.clearReceived(droppedMilliseconds: dropped / MuLaw.bytesPerMillisecond))
-            endBurst()
-            for name in marks { echo(name, cleared: true) }
+            let cleared = playback.clear()
+            record(.clearReceived(droppedMilliseconds: cleared.droppedMilliseconds))
+            recordBurstEnd(cleared.burstEndedMilliseconds)
+            for name in cleared.marks { echo(name, cleared: true) }
         }
     }
 
@@ -172,29 +170,19 @@ extension FakeTelnyxCallCore {
 
     /// Plays 20 ms of queued bot audio, echoes the marks it reaches, and reports the bot side.
     func tick() -> BotObservation {
-        let (played, marks) = queue.drain(budget: MuLaw.frameBytes)
-        if played > 0 {
-            if burstBytes == nil {
-                burstBytes = 0
-                record(.botAudioStarted)
-            }
-            burstBytes = (burstBytes ?? 0) + played
-            playedBytes += played
-            lastActivity = offset()
-        } else {
-            endBurst()
-        }
-        for name in marks { echo(name, cleared: false) }
-        return BotObservation(
-            nowMilliseconds: offset(), playedMilliseconds: playedBytes / MuLaw.bytesPerMillisecond, isPlaying: !queue.isEmpty,
-            lastActivityMilliseconds: lastActivity)
+        let tick = playback.tick(at: offset())
+        if tick.burstStarted { record(.botAudioStarted) }
+        recordBurstEnd(tick.burstEndedMilliseconds)
+        for name in tick.marks { echo(name, cleared: false) }
+        return tick.observation
     }
 
     func endBurst() {
-        if let bytes = burstBytes {
-            burstBytes = nil
-            record(.botAudioEnded(playedMilliseconds: bytes / MuLaw.bytesPerMillisecond))
-        }
+        recordBurstEnd(playback.endBurst())
+    }
+
+    func recordBurstEnd(_ playedMilliseconds: Int?) {
+        if let playedMilliseconds { record(.botAudioEnded(playedMilliseconds: playedMilliseconds)) }
     }
 
     // MARK: outbound (phone → server)

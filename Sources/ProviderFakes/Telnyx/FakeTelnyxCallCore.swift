@@ -46,14 +46,11 @@ actor FakeTelnyxCallCore {
     private var lastStreamURL = ""
     private var lastCustomParameters: [String: String] = [:]
 
-    var queue = FakePlaybackQueue()
+    var playback = FakePhonePlayback()
     private var events: [FakeCallEvent] = []
     private var violations: [FakeProtocolViolation] = []
     var echoedMarks: [String] = []
-    var playedBytes = 0
     var receivedBytes = 0
-    var burstBytes: Int?
-    var lastActivity: Int?
     var mediaFramesSent = 0
     var framesReceived = 0
     var framesDroppedAfterHangup = 0
@@ -233,7 +230,7 @@ actor FakeTelnyxCallCore {
             endReason: endReason ?? .maxDuration,
             events: events,
             violations: violations,
-            botAudioMillisecondsPlayed: playedBytes / MuLaw.bytesPerMillisecond,
+            botAudioMillisecondsPlayed: playback.playedMilliseconds,
             botAudioBytesReceived: receivedBytes,
             echoedMarks: echoedMarks,
             durationMilliseconds: offset(),

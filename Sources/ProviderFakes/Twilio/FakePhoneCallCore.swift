@@ -20,7 +20,7 @@ actor FakePhoneCallCore {
     private let out: AsyncStream<FakeOutboundFrame>.Continuation
     private let echoesMarks: Bool
 
-    private var queue = FakePlaybackQueue()
+    private var playback = FakePhonePlayback()
     private var sequenceNumber = 0
     private var chunk = 0
     private var stopped = false
@@ -30,10 +30,7 @@ actor FakePhoneCallCore {
     private(set) var events: [FakeCallEvent] = []
     private(set) var violations: [FakeProtocolViolation] = []
     private(set) var echoedMarks: [String] = []
-    private var playedBytes = 0
     private(set) var receivedBytes = 0
-    private var burstBytes: Int?
-    private var lastActivity: Int?
 
     init(streamSid: String, callSid: String, accountSid: String, started: ContinuousClock.Instant, out: AsyncStream<FakeOutboundFrame>.Continuation,
         echoesMarks: Bool = true
@@ -81,17 +78,15 @@ actor FakePhoneCallCore {
             violate(error.kind, error.detail, text)
         case .success(.media(let bytes)):
             receivedBytes += bytes.count
-            lastActivity = offset()
-            queue.appendAudio(bytes)
+            playback.receiveAudio(bytes, at: offset())
         case .success(.mark(let name)):
             record(.markReceived(name: name))
-            lastActivity = offset()
-            if queue.appendMark(name) { echo(name, cleared: false) }
+            if playback.receiveMark(name, at: offset()) { echo(name, cleared: false) }
         case .success(.clear):
-            let (dropped, marks) = queue.clear()
-            record(.clearReceived(droppedMilliseconds: dropped / MuLaw.bytesPerMillisecond))
-            endBurst()
-            for name in marks { echo(name, cleared: true) }
+            let cleared = playback.clear()
+            record(.clearReceived(droppedMilliseconds: cleared.droppedMilliseconds))
+            recordBurstEnd(cleared.burstEndedMilliseconds)
+            for name in cleared.marks { echo(name, cleared: true) }
         }
     }
 
@@ -107,32 +102,19 @@ actor FakePhoneCallCore {
 
     /// Plays 20 ms of queued bot audio, echoes the marks it reaches, and reports the bot side.
     func tick() -> BotObservation {
-        let (played, marks) = queue.drain(budget: MuLaw.frameBytes)
-        if played > 0 {
-            if burstBytes == nil {
-                burstBytes = 0
-                record(.botAudioStarted)
-            }
-            burstBytes = (burstBytes ?? 0) + played
-            playedBytes += played
-            lastActivity = offset()
-        } else {
-            endBurst()
-        }
-        for name in marks { echo(name, cleared: false) }
-        return BotObservation(
-            nowMilliseconds: offset(),
-            playedMilliseconds: playedBytes / MuLaw.bytesPerMillisecond,
-            isPlaying: !queue.isEmpty,
-            lastActivityMilliseconds: lastActivity
-        )
+        let tick = playback.tick(at: offset())
+        if tick.burstStarted { record(.botAudioStarted) }
+        recordBurstEnd(tick.burstEndedMilliseconds)
+        for name in tick.marks { echo(name, cleared: false) }
+        return tick.observation
     }
 
     private func endBurst() {
-        if let bytes = burstBytes {
-            burstBytes = nil
-            record(.botAudioEnded(playedMilliseconds: bytes / MuLaw.bytesPerMillisecond))
-        }
+        recordBurstEnd(playback.endBurst())
+    }
+
+    private func recordBurstEnd(_ playedMilliseconds: Int?) {
+        if let playedMilliseconds { record(.botAudioEnded(playedMilliseconds: playedMilliseconds)) }
     }
 
     // MARK: outbound (phone → server)
@@ -229,7 +211,7 @@ actor FakePhoneCallCore {
             endReason: endReason,
             events: events,
             violations: violations,
-            botAudioMillisecondsPlayed: playedBytes / MuLaw.bytesPerMillisecond,
+            botAudioMillisecondsPlayed: playback.playedMilliseconds,
             botAudioBytesReceived: receivedBytes,
             echoedMarks: echoedMarks,
             durationMilliseconds: offset()
