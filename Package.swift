@@ -131,7 +131,7 @@ let package = Package(
         .target(
             name: "CallBench",
             dependencies: [
-                "ProviderFakes",
+                "ProviderFakes", "Twilio", "OpenAIRealtime", "WireJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "WSClient", package: "swift-websocket"),

@@ -1,4 +1,4 @@
-/// Hot-path decoder for `response.output_audio.delta`: one pass over the frame's bytes, slicing the
+/// Hot-path decoder for `response.output_audio.delta` (and its `output_audio_transcript.delta`): one pass over the frame's bytes, slicing the
 /// base64 `delta` out without building a JSON tree. Returns `nil` (caller falls back to the full
 /// decoder, which reports errors precisely) for anything it does not fully understand.
 enum FlatEventScanner {
@@ -25,7 +25,7 @@ enum FlatEventScanner {
                 switch key {
                 case "type":
                     // Bail out early on any other event: the full decoder handles it.
-                    guard value == "response.output_audio.delta" else { return nil }
+                    guard value == "response.output_audio.delta" || value == "response.output_audio_transcript.delta" else { return nil }
                     type = value
                 case "response_id": responseID = value
                 case "item_id": itemID = value
@@ -49,11 +49,10 @@ enum FlatEventScanner {
             guard scanner.atEnd else { return nil }
             break
         }
-        guard type != nil, let responseID, let itemID, let delta else { return nil }
-        return .outputAudioDelta(
-            RealtimeContentRef(responseID: responseID, itemID: itemID, outputIndex: outputIndex, contentIndex: contentIndex),
-            delta: delta
-        )
+        guard let type, let responseID, let itemID, let delta else { return nil }
+        let ref = RealtimeContentRef(responseID: responseID, itemID: itemID, outputIndex: outputIndex, contentIndex: contentIndex)
+        // The transcript delta has the same flat shape (one per audio delta): no JSONDecoder for it either.
+        return type == "response.output_audio.delta" ? .outputAudioDelta(ref, delta: delta) : .outputAudioTranscriptDelta(ref, delta: delta)
     }
 
     private struct Scanner {

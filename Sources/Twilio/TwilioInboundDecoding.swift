@@ -4,7 +4,7 @@ import NIOCore
 extension TwilioInboundMessage {
     /// Decodes one WebSocket text frame.
     ///
-    /// `media` frames take a hand-written scanner (no `JSONDecoder`, two small allocations);
+    /// `media` and `mark` frames take hand-written scanners (no `JSONDecoder`, two small allocations);
     /// everything else, and any frame the scanner does not handle (escapes, numbers), uses `JSONDecoder`.
     public init(decoding text: String) throws(TwilioMessageError) {
         var text = text
@@ -32,6 +32,9 @@ extension TwilioInboundMessage {
     static func decodeResult(_ bytes: UnsafeRawBufferPointer) -> Result<TwilioInboundMessage, TwilioMessageError> {
         if let media = TwilioFastMediaScanner.scan(bytes) {
             return .success(.media(media))
+        }
+        if let mark = TwilioFastMarkScanner.scan(bytes) {
+            return .success(.mark(mark))
         }
         return TwilioJSONFallback.decode(Data(bytes))
     }

@@ -5,12 +5,26 @@ public enum JSONQuoting {
     @inlinable
     public static func append(_ value: String, to out: inout String) {
         out += "\""
-        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+        if !needsEscaping(value) {
             out += value
         } else {
             appendEscaped(value, to: &out)
         }
         out += "\""
+    }
+
+    /// Whether `value` holds `"`, `\` or a control character. One branch-free pass over contiguous
+    /// UTF-8 (the compiler vectorizes it): the frames' base64 payloads are kilobytes long.
+    @inlinable
+    public static func needsEscaping(_ value: String) -> Bool {
+        let fast = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            var found: UInt8 = 0
+            for byte in bytes {
+                found |= (byte == UInt8(ascii: "\"") ? 1 : 0) | (byte == UInt8(ascii: "\\") ? 1 : 0) | (byte < 0x20 ? 1 : 0)
+            }
+            return found != 0
+        }
+        return fast ?? value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 })
     }
 
     @usableFromInline

@@ -1,0 +1,194 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ProviderFakes
+import Synchronization
+
+/// Runs the capacity benchmark: the fakes (Realtime agent, Twilio REST, phones) in this process, the
+/// server as a pinned child process (or attached), N calls over the ramp; returns the report.
+public enum BenchRunner {
+    /// One run of `options.calls` calls.
+    public static func run(_ options: BenchOptions) async throws -> BenchReport {
+        guard options.carrier == "twilio" else {
+            throw BenchError("--carrier \(options.carrier): not supported yet (the bench dials Twilio calls only)")
+        }
+        let logger = options.logger
+        let clock = BenchClock()
+        let collector = BenchCollector(calls: options.calls, clock: clock)
+        let calls = BenchCallTable()
+        let ticker = BenchTicker()
+        let script = BenchScript(durationSeconds: options.durationSeconds)
+        let probe = BenchRealtimeProbe(collector: collector)
+        var quiet = Logger(label: "switchboard.bench.fakes")
+        quiet.logLevel = .critical
+        let realtime = FakeRealtimeServer(
+            script: script.agentScript, port: options.realtimePort,
+            options: .init(rejectBetaHeader: true, recordServerEvents: false, probe: probe), logger: quiet)
+        let rest = BenchTwilioREST(
+            accountSid: BenchOptions.accountSid, authToken: BenchOptions.authToken, calls: calls, collector: collector, logger: quiet)
+        let (restReady, restReadySink) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
+
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
+        var server: ServerProcess?
+        var scratch: URL?
+        defer {
+            server?.stop()
+            if let scratch { try? FileManager.default.removeItem(at: scratch) }
+        }
+        do {
+            let report = try await withThrowingTaskGroup(of: Void.self) { group -> BenchReport in
+                group.addTask { try await realtime.run() }
+                group.addTask {
+                    try await rest.run(port: options.restPort) { port in
+                        restReadySink.yield(port)
+                    }
+                }
+                group.addTask { await ticker.run() }
+                defer { group.cancelAll() }
+
+                let realtimeURL = try await realtime.realtimeURL()
+                var iterator = restReady.makeAsyncIterator()
+                guard let restPortValue = await iterator.next() else { throw BenchError("the Twilio REST fake did not start") }
+                let restURL = "http://127.0.0.1:\(restPortValue)"
+
+                let serverURL: String
+                let pid: Int32?
+                if let attached = options.serverURL {
+                    serverURL = attached
+                    pid = options.serverPID
+                    logger.notice("attached to \(attached); it must run with SWITCHBOARD_AGENT=openai-realtime OPENAI_API_KEY=\(BenchOptions.openAIKey) SWITCHBOARD_OPENAI_REALTIME_URL=\(realtimeURL) TWILIO_ACCOUNT_SID=\(BenchOptions.accountSid) TWILIO_AUTH_TOKEN=\(BenchOptions.authToken) SWITCHBOARD_TWILIO_API_URL=\(restURL)")
+                } else {
+                    let port = ServerProcess.freePort()
+                    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(getpid())-\(port)")
+                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                    scratch = directory
+                    let child = ServerProcess(port: port, logPath: directory.appendingPathComponent("server.log").path)
+                    server = child
+                    try child.start(
+                        environment: [
+                            "SWITCHBOARD_HOST": "127.0.0.1", "SWITCHBOARD_PORT": String(port),
+                            "SWITCHBOARD_PUBLIC_URL": "http://127.0.0.1:\(port)",
+                            "SWITCHBOARD_AGENT": "openai-realtime", "OPENAI_API_KEY": BenchOptions.openAIKey,
+                            "SWITCHBOARD_OPENAI_REALTIME_URL": realtimeURL,
+                            "TWILIO_ACCOUNT_SID": BenchOptions.accountSid, "TWILIO_AUTH_TOKEN": BenchOptions.authToken,
+                            "SWITCHBOARD_TWILIO_API_URL": restURL,
+                            "SWITCHBOARD_DATABASE_URL": "sqlite:" + directory.appendingPathComponent("bench.sqlite").path,
+                            "SWITCHBOARD_DRAIN_SECONDS": "0",
+                        ],
+                        core: options.pin ? options.serverCore : nil)
+                    try await child.waitUntilHealthy()
+                    serverURL = "http://127.0.0.1:\(port)"
+                    pid = child.pid
+                    logger.info("server pid \(child.pid) on port \(port), log \(child.logPath)")
+                }
+                return try await dial(
+                    options: options, script: script, serverURL: serverURL, pid: pid, clock: clock, collector: collector,
+                    calls: calls, ticker: ticker, httpClient: httpClient)
+            }
+            try? await httpClient.shutdown()
+            return report
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+    }
+
+    /// Dials every call over the ramp, samples the server's memory, and builds the report.
+    static func dial(
+        options: BenchOptions, script: BenchScript, serverURL: String, pid: Int32?, clock: BenchClock,
+        collector: BenchCollector, calls: BenchCallTable, ticker: BenchTicker, httpClient: HTTPClient
+    ) async throws -> BenchReport {
+        var report = BenchReport()
+        report.carrier = options.carrier
+        report.durationSeconds = options.durationSeconds
+        report.loadAverage = ProcStats.loadAverage()
+        let context = BenchPhoneContext(
+            serverURL: serverURL, accountSid: BenchOptions.accountSid, authToken: BenchOptions.authToken, collector: collector,
+            ticker: ticker, calls: calls, httpClient: httpClient, frames: BenchFrames(),
+            maxCallDuration: .seconds(options.durationSeconds * 2 + 20), logger: options.logger)
+        let baselineRSS = pid.flatMap(ProcStats.rssKB)
+        let cpuStart = pid.flatMap(ProcStats.cpuSeconds)
+        let loadCPUStart = ProcStats.cpuSeconds(pid: getpid())
+        let peakRSS = LockedValue<Int>(baselineRSS ?? 0)
+        let salt = UInt64.random(in: 0..<UInt64.max)
+        let started = ContinuousClock.now
+        let ramp = options.ramp
+        let count = options.calls
+
+        await withTaskGroup(of: Void.self) { group in
+            if let pid {
+                group.addTask {
+                    while !Task.isCancelled {
+                        if let rss = ProcStats.rssKB(pid: pid) { peakRSS.withLock { $0 = max($0, rss) } }
+                        do { try await Task.sleep(for: .milliseconds(250)) } catch { return }
+                    }
+                }
+            }
+            // Every call is bounded by its own deadline; the watchdog bounds the whole run on top of that.
+            let limit = Duration.seconds(ramp + options.durationSeconds * 2 + 60)
+            await withTaskGroup(of: Bool.self) { callGroup in
+                callGroup.addTask {
+                    try? await Task.sleep(for: limit)
+                    return false
+                }
+                for index in 0..<count {
+                    let at = started + .seconds(ramp * Double(index) / Double(max(1, count)))
+                    callGroup.addTask {
+                        try? await Task.sleep(until: at, clock: .continuous)
+                        _ = await BenchPhone(index: index, plan: script.plan, context: context).run(salt: salt)
+                        return true
+                    }
+                }
+                var finished = 0
+                while let isCall = await callGroup.next(), isCall {
+                    finished += 1
+                    if finished == count { break }
+                }
+                callGroup.cancelAll()
+            }
+            group.cancelAll()
+        }
+        report.wallSeconds = Self.seconds(ContinuousClock.now - started)
+        if let loadCPUStart, let loadCPUEnd = ProcStats.cpuSeconds(pid: getpid()) { report.loadCPUSeconds = loadCPUEnd - loadCPUStart }
+        if let pid {
+            if let cpuStart, let cpuEnd = ProcStats.cpuSeconds(pid: pid) { report.serverCPUSeconds = cpuEnd - cpuStart }
+            if let hwm = ProcStats.peakRSSKB(pid: pid) { report.serverRSSPeakMB = Double(hwm) / 1_024 }
+            if let baselineRSS {
+                let peak = peakRSS.value
+                report.rssPerCallKB = Double(max(0, peak - baselineRSS)) / Double(max(1, count))
+            }
+        }
+        collector.summarize(into: &report)
+        return report
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (s, atto) = duration.components
+        return Double(s) + Double(atto) / 1e18
+    }
+
+    /// `--find-knee`: runs until the knee is bracketed; returns the knee's report with `kneeCalls` set,
+    /// and every run's report in order.
+    public static func findKnee(
+        _ options: BenchOptions, start: Int, ceiling: Int, onRun: (BenchReport) -> Void
+    ) async throws -> BenchReport {
+        var search = KneeSearch(start: start, ceiling: ceiling, resolution: max(5, start / 5))
+        var best: BenchReport?
+        var last: BenchReport?
+        while let calls = search.next() {
+            var run = options
+            run.calls = calls
+            let report = try await Self.run(run)
+            let passed = report.withinKnee()
+            search.record(calls: calls, passed: passed)
+            onRun(report)
+            if passed { best = report }
+            last = report
+        }
+        var result = best ?? last ?? BenchReport()
+        result.kneeCalls = search.best ?? 0
+        return result
+    }
+}
