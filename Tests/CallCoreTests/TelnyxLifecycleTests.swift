@@ -13,6 +13,15 @@ import Testing
     }
     static let info = CallInfo(callID: "c", carrier: .telnyx, carrierCallID: "v3:1", agentKind: "pipeline", from: "a", to: "b")
 
+    /// A call we answered and that Telnyx reported answered (`streaming_start` is out).
+    static func answeredCall() -> CallHarness {
+        var call = CallHarness(configuration: configuration)
+        call.send(.callStarted(info))
+        call.send(.answerResult(.succeeded))
+        call.send(.callAnswered)
+        return call
+    }
+
     @Test func answersOnceThenStartsTheStreamWhenAnswered() {
         var call = CallHarness(configuration: Self.configuration)
         call.send(.callStarted(Self.info))
@@ -48,10 +57,7 @@ import Testing
     }
 
     @Test func theStreamStoppingDoesNotEndATelnyxCall() {
-        var call = CallHarness(configuration: Self.configuration)
-        call.send(.callStarted(Self.info))
-        call.send(.answerResult(.succeeded))
-        call.send(.callAnswered)
+        var call = Self.answeredCall()
         call.send(.streamStarted(streamID: "s"))
         call.send(.streamStopped)
         #expect(!call.machine.isEnded)
@@ -60,10 +66,7 @@ import Testing
     }
 
     @Test func aStreamLostWithoutCallHangupIsHungUpAfterTheGrace() {
-        var call = CallHarness(configuration: Self.configuration)
-        call.send(.callStarted(Self.info))
-        call.send(.answerResult(.succeeded))
-        call.send(.callAnswered)
+        var call = Self.answeredCall()
         call.send(.streamStarted(streamID: "s"))
         call.send(.streamStopped)
         #expect(call.armed[.streamLost] != nil)
@@ -72,10 +75,7 @@ import Testing
     }
 
     @Test func callHangupWithinTheGraceEndsTheCallAsTheCallersHangup() {
-        var call = CallHarness(configuration: Self.configuration)
-        call.send(.callStarted(Self.info))
-        call.send(.answerResult(.succeeded))
-        call.send(.callAnswered)
+        var call = Self.answeredCall()
         call.send(.streamStarted(streamID: "s"))
         call.send(.streamStopped)
         let stale = call.armed[.streamLost]
@@ -86,10 +86,7 @@ import Testing
     }
 
     @Test func aFailedStreamHangsUpOnce() {
-        var call = CallHarness(configuration: Self.configuration)
-        call.send(.callStarted(Self.info))
-        call.send(.answerResult(.succeeded))
-        call.send(.callAnswered)
+        var call = Self.answeredCall()
         call.send(.streamFailed(reason: "HTTP 500"))
         call.send(.streamFailed(reason: "streaming.failed"))
         #expect(call.actions.filter { if case .hangUp(.streamFailed) = $0 { true } else { false } }.count == 1)

@@ -33,7 +33,7 @@ public final class FakeChatServer: Sendable {
     public let options: Options
     /// Every request, in arrival order.
     public let requests = FakeWaitableLog<FakeChatRequestRecord>()
-    private let faults = Mutex<(next: [FakeChatFault], always: FakeChatFault?)>(([], nil))
+    private let faults = FakeFaultSchedule<FakeChatFault>()
     private let counter = Atomic<Int>(0)
     private let logger: Logger
 
@@ -45,12 +45,12 @@ public final class FakeChatServer: Sendable {
 
     /// The next requests answer these faults, one each, in order.
     public func failNext(_ faults: [FakeChatFault]) {
-        self.faults.withLock { $0.next += faults }
+        self.faults.failNext(faults)
     }
 
     /// Every request answers `fault` (nil: back to normal).
     public func failAlways(_ fault: FakeChatFault?) {
-        faults.withLock { $0.always = fault }
+        faults.failAlways(fault)
     }
 
     // MARK: running
@@ -114,10 +114,7 @@ public final class FakeChatServer: Sendable {
         guard authorized else {
             return fail(401, type: "invalid_request_error", code: "invalid_api_key", message: "Incorrect API key provided.")
         }
-        let fault = faults.withLock { state -> FakeChatFault? in
-            if !state.next.isEmpty { return state.next.removeFirst() }
-            return state.always
-        }
+        let fault = faults.take()
         switch fault {
         case .invalidAPIKey?:
             return fail(401, type: "invalid_request_error", code: "invalid_api_key", message: "Incorrect API key provided.")

@@ -55,7 +55,7 @@ public final class FakeElevenLabsServer: Sendable {
     public let options: Options
     /// Every request, in arrival order.
     public let requests = FakeWaitableLog<FakeElevenLabsRequestRecord>()
-    private let faults = Mutex<(next: [FakeElevenLabsFault], always: FakeElevenLabsFault?)>(([], nil))
+    private let faults = FakeFaultSchedule<FakeElevenLabsFault>()
     private let logger: Logger
 
     public init(options: Options = Options(), logger: Logger = Logger(label: "fake-elevenlabs")) {
@@ -65,12 +65,12 @@ public final class FakeElevenLabsServer: Sendable {
 
     /// The next requests answer these faults, one each, in order.
     public func failNext(_ faults: [FakeElevenLabsFault]) {
-        self.faults.withLock { $0.next += faults }
+        self.faults.failNext(faults)
     }
 
     /// Every request answers `fault` (nil: back to normal).
     public func failAlways(_ fault: FakeElevenLabsFault?) {
-        faults.withLock { $0.always = fault }
+        faults.failAlways(fault)
     }
 
     // MARK: running
@@ -124,10 +124,7 @@ public final class FakeElevenLabsServer: Sendable {
         }
 
         guard record.keyAccepted else { return answer(401, FakeElevenLabsFault.invalidAPIKey.body) }
-        let fault = faults.withLock { state -> FakeElevenLabsFault? in
-            if !state.next.isEmpty { return state.next.removeFirst() }
-            return state.always
-        }
+        let fault = faults.take()
         if let fault, fault.status != 200 { return answer(fault.status, fault.body) }
         guard let body, body.objectPairs != nil else {
             return validation(["body"], "Input should be a valid dictionary or object to extract fields from", "model_attributes_type")
