@@ -29,6 +29,14 @@ let package = Package(
     targets: [
         .target(name: "CallCore", swiftSettings: strict),
         .target(name: "WireJSON", swiftSettings: strict),
+        .target(
+            name: "EventLoopExecution",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "CallSimulation", dependencies: ["CallCore"], swiftSettings: strict),
         .target(
             name: "CallRuntime",
@@ -119,6 +127,7 @@ let package = Package(
             name: "SwitchboardServer",
             dependencies: [
                 "CallCore", "CallRuntime", "Twilio", "Telnyx", "ElevenLabs", "OpenAIRealtime", "OpenAIChat", "CallStore", "ProviderFakes",
+                "EventLoopExecution",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -131,7 +140,7 @@ let package = Package(
         .target(
             name: "CallBench",
             dependencies: [
-                "ProviderFakes", "Twilio", "OpenAIRealtime", "WireJSON",
+                "ProviderFakes", "Twilio", "OpenAIRealtime", "WireJSON", "EventLoopExecution",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "WSClient", package: "swift-websocket"),
@@ -144,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "SwitchboardServer", "CallSimulation", "ProviderFakes", "CallStore", "CallCore", "CallBench",
+                "SwitchboardServer", "CallSimulation", "ProviderFakes", "CallStore", "CallCore", "CallBench", "EventLoopExecution",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -158,7 +167,11 @@ let package = Package(
         .testTarget(name: "ElevenLabsTests", dependencies: ["ElevenLabs", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: strict),
         .testTarget(name: "OpenAIRealtimeTests", dependencies: ["OpenAIRealtime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "OpenAIChatTests", dependencies: ["OpenAIChat", "ProviderFakes", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: strict),
-        .testTarget(name: "CallBenchTests", dependencies: ["CallBench"], swiftSettings: strict),
+        .testTarget(name: "CallBenchTests", dependencies: ["CallBench", "Telnyx", "Twilio"], swiftSettings: strict),
+        .testTarget(
+            name: "EventLoopExecutionTests",
+            dependencies: ["EventLoopExecution", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict),
         .testTarget(name: "CallStoreTests", dependencies: ["CallStore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "ProviderFakesTests", dependencies: ["ProviderFakes", .product(name: "WSClient", package: "swift-websocket"), .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"), .product(name: "HTTPTypes", package: "swift-http-types")], swiftSettings: strict),
         .testTarget(

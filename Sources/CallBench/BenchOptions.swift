@@ -1,4 +1,5 @@
 import Logging
+import ProviderFakes
 
 /// How to run the capacity benchmark.
 public struct BenchOptions: Sendable {
@@ -8,7 +9,7 @@ public struct BenchOptions: Sendable {
     public var rampSeconds: Double?
     /// Length of each call, seconds (the caller's turns are planned to fill it; the last reply is the goodbye).
     public var durationSeconds = 30.0
-    /// `twilio` (`telnyx` is not supported yet).
+    /// `twilio` or `telnyx`.
     public var carrier = "twilio"
     /// Attach to this running server instead of starting one.
     public var serverURL: String?
@@ -20,9 +21,9 @@ public struct BenchOptions: Sendable {
     public var serverCore = 0
     /// Core of the bench process.
     public var loadCore = 1
-    /// With `serverURL`: fixed ports for the fake Realtime server and the fake Twilio REST API.
+    /// With `serverURL`: fixed ports for the fake Realtime server and the fake carrier REST API.
     public var realtimePort = 0
-    /// With `serverURL`: port of the fake Twilio REST API.
+    /// With `serverURL`: port of the fake carrier REST API (Twilio's, or Telnyx Call Control).
     public var restPort = 0
     /// Where the bench logs.
     public var logger = Logger(label: "switchboard.bench")
@@ -39,4 +40,14 @@ public struct BenchOptions: Sendable {
     public static let authToken = "switchboard-bench-token"
     /// Any key: the fake agent accepts every bearer token.
     public static let openAIKey = "sk-bench"
+    /// The Telnyx API key the server sends and the bench's Call Control checks.
+    public static let telnyxAPIKey = "KEY_switchboard_bench"
+    /// The carriers the bench dials.
+    public static let carriers = ["twilio", "telnyx"]
+    /// Signs the bench's Telnyx webhooks; the server gets its public key as `TELNYX_PUBLIC_KEY`.
+    static let telnyxSigner: FakeTelnyxSigner = {
+        // 32 fixed bytes: a valid Ed25519 seed, so this cannot fail.
+        guard let signer = try? FakeTelnyxSigner(seed: Array(UInt8(100)..<UInt8(132))) else { preconditionFailure("bench signing seed") }
+        return signer
+    }()
 }

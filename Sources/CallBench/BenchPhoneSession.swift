@@ -3,17 +3,17 @@ import WSClient
 
 /// The connected media stream of one load phone: a reader child task feeds the call's inbox; the loop
 /// applies ticks (play 20 ms, echo due marks, send one stamped caller frame), server messages and the
-/// carrier's hangup, one at a time.
-struct BenchPhoneSession: Sendable {
+/// carrier's hangup, one at a time. The frames are written in the carrier's `Dialect`.
+struct BenchPhoneSession<Dialect: BenchMediaDialect>: Sendable {
     let index: Int
-    let callSid: String
-    let streamSid: String
-    let parameters: [String: String]
+    let dialect: Dialect
     let plan: BenchCallerPlan
     let context: BenchPhoneContext
 
     struct Result: Sendable {
         var completed = false
+        /// The carrier's REST API took the server's hangup (not the phone's own deadline or a dropped socket).
+        var hungUpByServer = false
         var cutoff: UInt32?
     }
 
@@ -45,14 +45,13 @@ struct BenchPhoneSession: Sendable {
             sequenceNumber += 1
             collector.markEchoed(call: index, at: clock.micros())
             frameAtLastEcho = frame
-            return await send(#"{"event":"mark","sequenceNumber":"\#(sequenceNumber)","streamSid":"\#(streamSid)","mark":{"name":"\#(name)"}}"#)
+            return await send(dialect.mark(sequence: sequenceNumber, name: name))
         }
 
-        _ = await send(#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#)
-        sequenceNumber += 1
-        let custom = parameters.sorted { $0.key < $1.key }.map { #""\#($0.key)":"\#($0.value)""# }.joined(separator: ",")
-        let start = #"{"event":"start","sequenceNumber":"\#(sequenceNumber)","start":{"accountSid":"\#(context.accountSid)","streamSid":"\#(streamSid)","callSid":"\#(callSid)","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{\#(custom)}},"streamSid":"\#(streamSid)"}"#
-        guard await send(start) else { return result }
+        for frame in dialect.opening() {
+            guard await send(frame) else { return result }
+        }
+        sequenceNumber = 1  // `start` was the first counted frame
         context.ticker.subscribe(call: index, inbox)
 
         await withTaskGroup(of: Void.self) { group in
@@ -75,8 +74,7 @@ struct BenchPhoneSession: Sendable {
                     sequenceNumber += 1
                     let stamp = FrameStamp(call: call, sequence: frame, micros: clock.micros())
                     let payload = String(decoding: stamp.base64, as: UTF8.self) + (speaking ? context.frames.speechTail : context.frames.silenceTail)
-                    let text = #"{"event":"media","sequenceNumber":"\#(sequenceNumber)","media":{"track":"inbound","chunk":"\#(frame + 1)","timestamp":"\#(frame * 20)","payload":"\#(payload)"},"streamSid":"\#(streamSid)"}"#
-                    if await send(text) { collector.callerFrameSent(call: index) }
+                    if await send(dialect.media(sequence: sequenceNumber, frame: frame, payload: payload)) { collector.callerFrameSent(call: index) }
                     frame += 1
                 case .message(let text):
                     switch BenchServerMessage.parse(text) {
@@ -92,9 +90,10 @@ struct BenchPhoneSession: Sendable {
                         break
                     }
                 case .hangup:
-                    // Twilio ends the stream: `stop`, then the socket closes.
+                    // The carrier ends the stream: `stop`, then the socket closes.
                     sequenceNumber += 1
-                    _ = await send(#"{"event":"stop","sequenceNumber":"\#(sequenceNumber)","stop":{"accountSid":"\#(context.accountSid)","callSid":"\#(callSid)"},"streamSid":"\#(streamSid)"}"#)
+                    _ = await send(dialect.stop(sequence: sequenceNumber))
+                    result.hungUpByServer = true
                     result.completed = plan.allTurnsTaken
                     if let last = frameAtLastEcho { result.cutoff = last >= 5 ? last - 5 : nil }
                     break loop

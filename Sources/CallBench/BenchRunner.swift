@@ -9,8 +9,8 @@ import Synchronization
 public enum BenchRunner {
     /// One run of `options.calls` calls.
     public static func run(_ options: BenchOptions) async throws -> BenchReport {
-        guard options.carrier == "twilio" else {
-            throw BenchError("--carrier \(options.carrier): not supported yet (the bench dials Twilio calls only)")
+        guard BenchOptions.carriers.contains(options.carrier) else {
+            throw BenchError("--carrier \(options.carrier): use twilio or telnyx")
         }
         let logger = options.logger
         let clock = BenchClock()
@@ -24,8 +24,10 @@ public enum BenchRunner {
         let realtime = FakeRealtimeServer(
             script: script.agentScript, port: options.realtimePort,
             options: .init(rejectBetaHeader: true, recordServerEvents: false, probe: probe), logger: quiet)
-        let rest = BenchTwilioREST(
+        let twilioREST = BenchTwilioREST(
             accountSid: BenchOptions.accountSid, authToken: BenchOptions.authToken, calls: calls, collector: collector, logger: quiet)
+        let telnyxControl = BenchTelnyxControl(apiKey: BenchOptions.telnyxAPIKey, calls: calls, collector: collector, logger: quiet)
+        let telnyx = options.carrier == "telnyx"
         let (restReady, restReadySink) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
 
         let httpClient = HTTPClient(
@@ -41,8 +43,11 @@ public enum BenchRunner {
             let report = try await withThrowingTaskGroup(of: Void.self) { group -> BenchReport in
                 group.addTask { try await realtime.run() }
                 group.addTask {
-                    try await rest.run(port: options.restPort) { port in
-                        restReadySink.yield(port)
+                    let ready: @Sendable (Int) async -> Void = { port in restReadySink.yield(port) }
+                    if telnyx {
+                        try await telnyxControl.run(port: options.restPort, onRunning: ready)
+                    } else {
+                        try await twilioREST.run(port: options.restPort, onRunning: ready)
                     }
                 }
                 group.addTask { await ticker.run() }
@@ -50,15 +55,26 @@ public enum BenchRunner {
 
                 let realtimeURL = try await realtime.realtimeURL()
                 var iterator = restReady.makeAsyncIterator()
-                guard let restPortValue = await iterator.next() else { throw BenchError("the Twilio REST fake did not start") }
+                guard let restPortValue = await iterator.next() else { throw BenchError("the carrier REST fake did not start") }
                 let restURL = "http://127.0.0.1:\(restPortValue)"
+                let carrierEnvironment =
+                    telnyx
+                    ? [
+                        "TELNYX_API_KEY": BenchOptions.telnyxAPIKey, "TELNYX_PUBLIC_KEY": BenchOptions.telnyxSigner.publicKeyBase64,
+                        "SWITCHBOARD_TELNYX_API_URL": restURL,
+                    ]
+                    : [
+                        "TWILIO_ACCOUNT_SID": BenchOptions.accountSid, "TWILIO_AUTH_TOKEN": BenchOptions.authToken,
+                        "SWITCHBOARD_TWILIO_API_URL": restURL,
+                    ]
 
                 let serverURL: String
                 let pid: Int32?
                 if let attached = options.serverURL {
                     serverURL = attached
                     pid = options.serverPID
-                    logger.notice("attached to \(attached); it must run with SWITCHBOARD_AGENT=openai-realtime OPENAI_API_KEY=\(BenchOptions.openAIKey) SWITCHBOARD_OPENAI_REALTIME_URL=\(realtimeURL) TWILIO_ACCOUNT_SID=\(BenchOptions.accountSid) TWILIO_AUTH_TOKEN=\(BenchOptions.authToken) SWITCHBOARD_TWILIO_API_URL=\(restURL)")
+                    let carrierSettings = carrierEnvironment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                    logger.notice("attached to \(attached); it must run with SWITCHBOARD_AGENT=openai-realtime OPENAI_API_KEY=\(BenchOptions.openAIKey) SWITCHBOARD_OPENAI_REALTIME_URL=\(realtimeURL) \(carrierSettings)")
                 } else {
                     let port = ServerProcess.freePort()
                     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(getpid())-\(port)")
@@ -72,11 +88,9 @@ public enum BenchRunner {
                             "SWITCHBOARD_PUBLIC_URL": "http://127.0.0.1:\(port)",
                             "SWITCHBOARD_AGENT": "openai-realtime", "OPENAI_API_KEY": BenchOptions.openAIKey,
                             "SWITCHBOARD_OPENAI_REALTIME_URL": realtimeURL,
-                            "TWILIO_ACCOUNT_SID": BenchOptions.accountSid, "TWILIO_AUTH_TOKEN": BenchOptions.authToken,
-                            "SWITCHBOARD_TWILIO_API_URL": restURL,
                             "SWITCHBOARD_DATABASE_URL": "sqlite:" + directory.appendingPathComponent("bench.sqlite").path,
                             "SWITCHBOARD_DRAIN_SECONDS": "0",
-                        ],
+                        ].merging(carrierEnvironment) { _, carrier in carrier },
                         core: options.pin ? options.serverCore : nil)
                     try await child.waitUntilHealthy()
                     serverURL = "http://127.0.0.1:\(port)"
@@ -105,7 +119,8 @@ public enum BenchRunner {
         report.durationSeconds = options.durationSeconds
         report.loadAverage = ProcStats.loadAverage()
         let context = BenchPhoneContext(
-            serverURL: serverURL, accountSid: BenchOptions.accountSid, authToken: BenchOptions.authToken, collector: collector,
+            serverURL: serverURL, accountSid: BenchOptions.accountSid, authToken: BenchOptions.authToken,
+            telnyxSigner: BenchOptions.telnyxSigner, collector: collector,
             ticker: ticker, calls: calls, httpClient: httpClient, frames: BenchFrames(),
             maxCallDuration: .seconds(options.durationSeconds * 2 + 20), logger: options.logger)
         let baselineRSS = pid.flatMap(ProcStats.rssKB)
@@ -137,7 +152,11 @@ public enum BenchRunner {
                     let at = started + .seconds(ramp * Double(index) / Double(max(1, count)))
                     callGroup.addTask {
                         try? await Task.sleep(until: at, clock: .continuous)
-                        _ = await BenchPhone(index: index, plan: script.plan, context: context).run(salt: salt)
+                        if options.carrier == "telnyx" {
+                            _ = await BenchTelnyxPhone(index: index, plan: script.plan, context: context).run(salt: salt)
+                        } else {
+                            _ = await BenchTwilioPhone(index: index, plan: script.plan, context: context).run(salt: salt)
+                        }
                         return true
                     }
                 }

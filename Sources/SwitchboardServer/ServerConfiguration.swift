@@ -39,6 +39,10 @@ public struct ServerConfiguration: Sendable {
     public var voice = "alloy"
     public var logLevel: Logger.Level = .notice
     public var call = CallConfiguration()
+    /// Where the server's tasks run (`SWITCHBOARD_TASK_EXECUTOR`): `event-loop` (default) keeps a call's
+    /// reader, loop and writers on the NIO event loop of their I/O; `global` uses Swift's shared pool
+    /// (for comparison, or if a dependency ever blocks).
+    public var runsTasksOnEventLoops = true
 
     public init() {}
 
@@ -74,6 +78,7 @@ public struct ServerConfiguration: Sendable {
         if let v = value("SWITCHBOARD_DRAIN_SECONDS"), let seconds = Int64(v) { c.drainSeconds = seconds }
         if let v = value("SWITCHBOARD_INSTRUCTIONS") { c.instructions = v }
         if let v = value("SWITCHBOARD_VOICE") { c.voice = v }
+        if let v = value("SWITCHBOARD_TASK_EXECUTOR") { c.runsTasksOnEventLoops = v != "global" }
         if let v = value("SWITCHBOARD_LOG_LEVEL") {
             c.logLevel = v == "verbose" ? .debug : (v == "minimal" ? .notice : Logger.Level(rawValue: v) ?? .notice)
         }

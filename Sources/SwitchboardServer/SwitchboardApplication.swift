@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CallCore
 import CallRuntime
 import CallStore
+import EventLoopExecution
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -17,9 +18,22 @@ import Twilio
 /// `ServerConfiguration`, and runs them until SIGTERM/SIGINT, then drains.
 public enum SwitchboardApplication {
     /// Runs the server. `onListening` gets the bound port (useful with `SWITCHBOARD_PORT=0`).
+    ///
+    /// Every task of the server prefers an `EventLoopTaskExecutor` (unless `runsTasksOnEventLoops` is
+    /// off): a call's reader, loop and writers run on the event loop that carried their last I/O, so a
+    /// frame crosses no threads on its way.
     public static func run(
         configuration: ServerConfiguration, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let executor: (any TaskExecutor)? = configuration.runsTasksOnEventLoops ? EventLoopTaskExecutor() : nil
+        try await withTaskExecutorPreference(executor) {
+            try await runOnEventLoops(configuration: configuration, logger: logger, onListening: onListening)
+        }
+    }
+
+    private static func runOnEventLoops(
+        configuration: ServerConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) async throws {
         let store = try await makeCallStore(url: configuration.databaseURL, logger: logger)
         let recovered = try await store.recoverAbandonedCalls(at: Int64(Date().timeIntervalSince1970 * 1_000))
@@ -28,7 +42,6 @@ public enum SwitchboardApplication {
         }
         let writer = StoreWriter(store: store, logger: logger)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? httpClient.shutdown().wait() }
 
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -58,9 +71,11 @@ public enum SwitchboardApplication {
                 group.cancelAll()
             }
         } catch {
+            try? await httpClient.shutdown()
             try? await store.close()
             throw error
         }
+        try? await httpClient.shutdown()
         try? await store.close()
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventLoopExecution
 import CallBench
 import Foundation
 import Logging
@@ -48,20 +49,22 @@ struct BenchCommand: AsyncParsableCommand {
             options.realtimePort = realtimePort
             options.restPort = restPort
         }
-        guard carrier == "twilio" else {
-            throw ValidationError("--carrier \(carrier): not supported yet (the bench dials Twilio calls only)")
+        guard BenchOptions.carriers.contains(carrier) else {
+            throw ValidationError("--carrier \(carrier): use twilio or telnyx")
         }
         guard calls > 0, calls < 65_535, duration >= 5 else { throw ValidationError("--calls 1…65534, --duration ≥ 5") }
         if options.pin { BenchPinning.pinSelf(to: options.loadCore) }
+        // The load, like the server, runs its phones and fake agent on its event loops (one per allowed core).
+        EventLoopThreads.matchAllowedCPUs()
         print("switchboard bench: \(cores) cores, server on core \(options.pin ? String(options.serverCore) : "any"), load on core \(options.pin ? String(options.loadCore) : "any")")
-        let report: BenchReport
-        if findKnee {
-            report = try await BenchRunner.findKnee(options, start: kneeStart, ceiling: kneeCeiling) { run in
-                print("--- \(run.calls) calls: \(run.withinKnee() ? "within" : "over") the limits")
-                print(run.text)
+        let report = try await withTaskExecutorPreference(EventLoopTaskExecutor()) { [findKnee, kneeStart, kneeCeiling] in
+            if findKnee {
+                return try await BenchRunner.findKnee(options, start: kneeStart, ceiling: kneeCeiling) { run in
+                    print("--- \(run.calls) calls: \(run.withinKnee() ? "within" : "over") the limits")
+                    print(run.text)
+                }
             }
-        } else {
-            report = try await BenchRunner.run(options)
+            return try await BenchRunner.run(options)
         }
         print(report.text)
         if json { print(report.json) }

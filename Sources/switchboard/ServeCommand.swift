@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventLoopExecution
 import Foundation
 import Logging
 import SwitchboardServer
@@ -12,6 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Verbose logging (also HANGUP_SKIPPED conditions).") var verbose = false
 
     func run() async throws {
+        EventLoopThreads.matchAllowedCPUs()
         var configuration = ServerConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
         if let port {
             configuration.port = port

@@ -28,8 +28,9 @@ public enum FakeTelnyxIDs {
 }
 
 /// Telnyx's `occurred_at`/`start_time` format: ISO 8601 UTC with microseconds (`2018-02-02T22:25:27.521992Z`).
-enum FakeTelnyxDates {
-    static func iso8601(_ date: Date) -> String {
+public enum FakeTelnyxDates {
+    /// `date` as Telnyx writes it.
+    public static func iso8601(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970
         let whole = seconds.rounded(.down)
         let micros = min(999_999, Int(((seconds - whole) * 1_000_000).rounded(.down)))

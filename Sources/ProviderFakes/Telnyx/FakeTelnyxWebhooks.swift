@@ -181,18 +181,33 @@ extension Duration {
 }
 
 /// Who the call is: the ids and numbers every payload carries.
-struct FakeTelnyxCallIdentity: Sendable, Equatable {
-    var callControlId: String
-    var callLegId: String
-    var callSessionId: String
-    var connectionId: String
-    var from: String
-    var to: String
-    var startTime: String
+public struct FakeTelnyxCallIdentity: Sendable, Equatable {
+    public var callControlId: String
+    public var callLegId: String
+    public var callSessionId: String
+    public var connectionId: String
+    public var from: String
+    public var to: String
+    public var startTime: String
+
+    /// A new inbound call from `from` to `to`, with fresh Telnyx-shaped ids, starting now.
+    public init(
+        callControlId: String = FakeTelnyxIDs.callControlId(), callLegId: String = FakeTelnyxIDs.uuid(),
+        callSessionId: String = FakeTelnyxIDs.uuid(), connectionId: String = FakeTelnyxIDs.connectionId(),
+        from: String, to: String, startTime: String = FakeTelnyxDates.iso8601(Date())
+    ) {
+        self.callControlId = callControlId
+        self.callLegId = callLegId
+        self.callSessionId = callSessionId
+        self.connectionId = connectionId
+        self.from = from
+        self.to = to
+        self.startTime = startTime
+    }
 }
 
 /// The payloads of the events (telephony.md §4.2), realistic down to the empty arrays.
-enum FakeTelnyxPayloads {
+public enum FakeTelnyxPayloads {
     private static func common(_ call: FakeTelnyxCallIdentity, clientState: String?) -> [String: FakeTelnyxJSON] {
         [
             "call_control_id": .string(call.callControlId),
@@ -207,7 +222,8 @@ enum FakeTelnyxPayloads {
         ["from": .string(call.from), "to": .string(call.to), "start_time": .string(call.startTime)]
     }
 
-    static func initiated(_ call: FakeTelnyxCallIdentity) -> [String: FakeTelnyxJSON] {
+    /// `call.initiated` of an incoming call, parked until `answer`.
+    public static func initiated(_ call: FakeTelnyxCallIdentity) -> [String: FakeTelnyxJSON] {
         var payload = common(call, clientState: nil).merging(numbers(call)) { a, _ in a }
         payload["direction"] = .string("incoming")
         payload["state"] = .string("parked")
@@ -225,7 +241,8 @@ enum FakeTelnyxPayloads {
         return payload
     }
 
-    static func answered(_ call: FakeTelnyxCallIdentity, clientState: String?) -> [String: FakeTelnyxJSON] {
+    /// `call.answered`.
+    public static func answered(_ call: FakeTelnyxCallIdentity, clientState: String?) -> [String: FakeTelnyxJSON] {
         var payload = common(call, clientState: clientState).merging(numbers(call)) { a, _ in a }
         payload["state"] = .string("answered")
         payload["codec"] = .string("PCMU")
@@ -236,7 +253,8 @@ enum FakeTelnyxPayloads {
         return payload
     }
 
-    static func streaming(_ call: FakeTelnyxCallIdentity, clientState: String?, streamURL: String) -> [String: FakeTelnyxJSON] {
+    /// `streaming.started` / `streaming.stopped`.
+    public static func streaming(_ call: FakeTelnyxCallIdentity, clientState: String?, streamURL: String) -> [String: FakeTelnyxJSON] {
         var payload = common(call, clientState: clientState)
         payload["stream_url"] = .string(streamURL)
         return payload
@@ -253,7 +271,8 @@ enum FakeTelnyxPayloads {
         return payload
     }
 
-    static func hangup(_ call: FakeTelnyxCallIdentity, clientState: String?, cause: String, source: String) -> [String: FakeTelnyxJSON] {
+    /// `call.hangup` (`hangup_source` `caller` or `callee`).
+    public static func hangup(_ call: FakeTelnyxCallIdentity, clientState: String?, cause: String, source: String) -> [String: FakeTelnyxJSON] {
         var payload = common(call, clientState: clientState).merging(numbers(call)) { a, _ in a }
         payload["state"] = .string("hangup")
         payload["hangup_cause"] = .string(cause)
