@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 
 /// Sizing of NIO's shared event-loop group.
 public enum EventLoopThreads {
@@ -9,5 +10,10 @@ public enum EventLoopThreads {
     public static func matchAllowedCPUs(environment: [String: String] = ProcessInfo.processInfo.environment) {
         guard environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil, let allowed = CPUAffinity.allowedCPUCount else { return }
         NIOSingletons.groupLoopCountSuggestion = min(allowed, System.coreCount)
+    }
+
+    /// The number of loops of NIO's shared group (creating it if it does not exist yet).
+    public static var sharedLoopCount: Int {
+        Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count
     }
 }

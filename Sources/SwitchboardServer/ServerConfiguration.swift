@@ -39,10 +39,8 @@ public struct ServerConfiguration: Sendable {
     public var voice = "alloy"
     public var logLevel: Logger.Level = .notice
     public var call = CallConfiguration()
-    /// Where the server's tasks run (`SWITCHBOARD_TASK_EXECUTOR`): `event-loop` (default) keeps a call's
-    /// reader, loop and writers on the NIO event loop of their I/O; `global` uses Swift's shared pool
-    /// (for comparison, or if a dependency ever blocks).
-    public var runsTasksOnEventLoops = true
+    /// Where the server's tasks run (`SWITCHBOARD_TASK_EXECUTOR`).
+    public var taskExecutor = TaskExecutorChoice.automatic
 
     public init() {}
 
@@ -78,7 +76,7 @@ public struct ServerConfiguration: Sendable {
         if let v = value("SWITCHBOARD_DRAIN_SECONDS"), let seconds = Int64(v) { c.drainSeconds = seconds }
         if let v = value("SWITCHBOARD_INSTRUCTIONS") { c.instructions = v }
         if let v = value("SWITCHBOARD_VOICE") { c.voice = v }
-        if let v = value("SWITCHBOARD_TASK_EXECUTOR") { c.runsTasksOnEventLoops = v != "global" }
+        if let v = value("SWITCHBOARD_TASK_EXECUTOR"), let choice = TaskExecutorChoice(rawValue: v) { c.taskExecutor = choice }
         if let v = value("SWITCHBOARD_LOG_LEVEL") {
             c.logLevel = v == "verbose" ? .debug : (v == "minimal" ? .notice : Logger.Level(rawValue: v) ?? .notice)
         }
@@ -123,5 +121,26 @@ extension String {
         while text.first?.isWhitespace == true { text.removeFirst() }
         while text.last?.isWhitespace == true { text.removeLast() }
         return String(text)
+    }
+}
+
+/// Where the server's tasks run.
+public enum TaskExecutorChoice: String, Sendable {
+    /// On the event loop when NIO runs exactly one (the process may use one CPU, e.g. `taskset -c 0`);
+    /// Swift's shared pool otherwise.
+    case automatic = "auto"
+    /// Always on the NIO event loops. With several loops, tasks resumed by different loops move between
+    /// them: measured far worse than the shared pool (`bench --no-pin`, 200 calls: p50 9 s vs 137 ms).
+    case eventLoop = "event-loop"
+    /// Always on Swift's shared pool.
+    case global
+
+    /// Whether tasks run on the event loops when NIO's shared group has `loops` loops.
+    public func runsOnEventLoops(loops: Int) -> Bool {
+        switch self {
+        case .automatic: loops == 1
+        case .eventLoop: true
+        case .global: false
+        }
     }
 }

@@ -19,15 +19,17 @@ import Twilio
 public enum SwitchboardApplication {
     /// Runs the server. `onListening` gets the bound port (useful with `SWITCHBOARD_PORT=0`).
     ///
-    /// Every task of the server prefers an `EventLoopTaskExecutor` (unless `runsTasksOnEventLoops` is
-    /// off): a call's reader, loop and writers run on the event loop that carried their last I/O, so a
-    /// frame crosses no threads on its way.
+    /// With one event loop (a server pinned to one core), every task of the server prefers an
+    /// `EventLoopTaskExecutor`: a call's reader, loop and writers run on the loop's thread, so a frame
+    /// crosses no threads on its way (`ServerConfiguration.taskExecutor`).
     public static func run(
         configuration: ServerConfiguration, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        let executor: (any TaskExecutor)? = configuration.runsTasksOnEventLoops ? EventLoopTaskExecutor() : nil
-        try await withTaskExecutorPreference(executor) {
+        let loops = EventLoopThreads.sharedLoopCount
+        let onEventLoops = configuration.taskExecutor.runsOnEventLoops(loops: loops)
+        logger.info("tasks run on \(onEventLoops ? "the event loop" : "Swift's shared pool") (\(loops) event loop\(loops == 1 ? "" : "s"))")
+        try await withTaskExecutorPreference(onEventLoops ? EventLoopTaskExecutor() : nil) {
             try await runOnEventLoops(configuration: configuration, logger: logger, onListening: onListening)
         }
     }

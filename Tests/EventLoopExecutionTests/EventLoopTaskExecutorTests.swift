@@ -37,6 +37,26 @@ import Testing
         try await group.shutdownGracefully()
     }
 
+    @Test func jobsBeyondTheBacklogRunOnTheSharedPool() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let executor = EventLoopTaskExecutor(group: group, spillThreshold: 1)
+        let placements = await withTaskExecutorPreference(executor) {
+            // This body runs on the loop and adds both children before it suspends: the first child
+            // waits on the loop (backlog 1 = the threshold), so the second one is handed to the pool.
+            await withTaskGroup(of: (Int, Bool).self) { children in
+                children.addTask { (1, loop.inEventLoop) }
+                children.addTask { (2, loop.inEventLoop) }
+                var placements: [Int: Bool] = [:]
+                for await (child, onLoop) in children { placements[child] = onLoop }
+                return placements
+            }
+        }
+        #expect(placements == [1: true, 2: false])
+        #expect(executor.waitingJobs == 0)
+        try await group.shutdownGracefully()
+    }
+
     @Test func aStreamHandOffStaysOnTheLoop() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let executor = EventLoopTaskExecutor(group: group)

@@ -149,6 +149,8 @@ struct E2EOptions: Sendable {
     /// Non-nil: the pipeline agent (transcription on the fake Realtime server, fake LLM and ElevenLabs)
     /// instead of the Realtime speech-to-speech agent.
     var pipeline: PipelineFakeOptions?
+    /// Where the server's tasks run (the test process has two event loops, so `automatic` is the shared pool).
+    var taskExecutor = TaskExecutorChoice.automatic
 }
 
 /// Running fakes + server, handed to a test body.
@@ -297,6 +299,7 @@ func withE2E<T: Sendable>(
             configuration.twilioAPIURL = "http://127.0.0.1:\(restPort)"
             configuration.transferTarget = options.transferTarget
             configuration.call = options.call
+            configuration.taskExecutor = options.taskExecutor
             configuration.call.transferTarget = options.transferTarget
             pipelineFakes?.configure(&configuration, realtimeURL: realtimeURL)
             return try await withRunningServer(configuration, logger: logger) { serverURL in

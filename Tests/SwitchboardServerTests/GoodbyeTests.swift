@@ -41,6 +41,16 @@ struct GoodbyeTests {
         }
     }
 
+    /// The same call with every server task on the NIO event loops (what a server pinned to one core runs).
+    @Test func normalGoodbyeWithTasksOnTheEventLoops() async throws {
+        var options = E2EOptions()
+        options.taskExecutor = .eventLoop
+        try await withE2E(options) { context in
+            let result = try await context.dial(context.phoneConfiguration(script: E2EScripts.oneTurn))
+            try await expectPoliteHangupAfterPlayback(result, context, reason: "bot_goodbye")
+        }
+    }
+
     @Test func transcriptDoneAfterAudioDone() async throws {
         var options = E2EOptions()
         options.script.faults.transcriptDoneBeforeAudioDone = false

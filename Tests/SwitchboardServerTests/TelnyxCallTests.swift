@@ -48,6 +48,24 @@ struct TelnyxCallTests {
         }
     }
 
+    /// A whole Telnyx call with every server task on the NIO event loops (what a server pinned to one core runs).
+    @Test func goodbyeWithTasksOnTheEventLoops() async throws {
+        var options = TelnyxE2EOptions()
+        options.configure = { $0.taskExecutor = .eventLoop }
+        try await withTelnyxE2E(options) { context in
+            let result = try await context.dial(Self.oneTurn)
+            #expect(result.endReason == .hangupByREST, "\(result)")
+            #expect(result.violations == [], "\(result)")
+            #expect(await context.commands(result, .hangup).count == 1)
+            let callID = result.telnyxCallID
+            let stored = try await context.records.finalizedCall(callID)
+            #expect(context.logs.count("HANGUP executed reason=bot_goodbye", callID: callID) == 1)
+            #expect(context.logs.errors.isEmpty, "\(context.logs.errors)")
+            #expect(stored.endReason == "bot_goodbye")
+            #expect(stored.messages.contains { $0.role == "agent" && $0.text.contains("Goodbye") })
+        }
+    }
+
     /// The caller hangs up just as our `answer` or `streaming_start` reaches Telnyx: the command meets
     /// 422 / 90018, which is the end of the call, never an error (seed 000 §2: stream setup vs hang-up).
     @Test(arguments: [FakeTelnyxAction.answer, .streamingStart])
