@@ -15,16 +15,9 @@ struct BenchTelnyxControl: Sendable {
     let logger: Logger
 
     func run(port: Int = 0, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
-        let router = Router()
-        router.post("/v2/calls/:callControlId/actions/:action") { request, context in
+        try await BenchHTTPServer.run(post: "/v2/calls/:callControlId/actions/:action", port: port, logger: logger, onRunning: onRunning) { request, context in
             try await handle(request, context: context)
         }
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil, backlog: 1024),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        try await app.runService(gracefulShutdownSignals: [])
     }
 
     private func handle(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -65,16 +58,10 @@ struct BenchTelnyxControl: Sendable {
         default:
             return Self.error(422, code: "10005", title: "Unsupported action", detail: "The bench supports answer, streaming_start and hangup.")
         }
-        return Self.json(200, #"{"data":{"result":"ok"}}"#)
+        return BenchHTTPServer.json(200, #"{"data":{"result":"ok"}}"#)
     }
 
     static func error(_ status: Int, code: String, title: String, detail: String) -> Response {
-        json(status, #"{"errors":[{"code":"\#(code)","title":"\#(title)","detail":"\#(detail)"}]}"#)
-    }
-
-    static func json(_ status: Int, _ body: String) -> Response {
-        Response(
-            status: .init(code: status), headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
+        BenchHTTPServer.json(status, #"{"errors":[{"code":"\#(code)","title":"\#(title)","detail":"\#(detail)"}]}"#)
     }
 }

@@ -56,7 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
         if options.pin { BenchPinning.pinSelf(to: options.loadCore) }
         // The load runs its phones and fake agent on its one event loop (one per allowed core): below
         // saturation its own latency, which every measured path includes, is far lower than on Swift's
-        // pool (knee 68 vs 25 calls); past saturation it degrades faster (200 calls, p50 889 vs 368 ms).
+        // pool (knee 62–68 vs 18–25 calls); past saturation both degrade, this one more erratically.
         EventLoopThreads.matchAllowedCPUs()
         let loadOnEventLoop = EventLoopThreads.sharedLoopCount == 1
         print("switchboard bench: \(cores) cores, server on core \(options.pin ? String(options.serverCore) : "any"), load on core \(options.pin ? String(options.loadCore) : "any")")
