@@ -15,7 +15,7 @@ struct BenchTelnyxControl: Sendable {
     let logger: Logger
 
     func run(port: Int = 0, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
-        try await BenchHTTPServer.run(post: "/v2/calls/:callControlId/actions/:action", port: port, logger: logger, onRunning: onRunning) { request, context in
+        try await FakeHTTPServer.run(post: "/v2/calls/:callControlId/actions/:action", port: port, backlog: 1024, logger: logger, onRunning: onRunning) { request, context in
             try await handle(request, context: context)
         }
     }
@@ -58,10 +58,10 @@ struct BenchTelnyxControl: Sendable {
         default:
             return Self.error(422, code: "10005", title: "Unsupported action", detail: "The bench supports answer, streaming_start and hangup.")
         }
-        return BenchHTTPServer.json(200, #"{"data":{"result":"ok"}}"#)
+        return FakeHTTPServer.json(200, #"{"data":{"result":"ok"}}"#)
     }
 
     static func error(_ status: Int, code: String, title: String, detail: String) -> Response {
-        BenchHTTPServer.json(status, #"{"errors":[{"code":"\#(code)","title":"\#(title)","detail":"\#(detail)"}]}"#)
+        FakeHTTPServer.json(status, #"{"errors":[{"code":"\#(code)","title":"\#(title)","detail":"\#(detail)"}]}"#)
     }
 }

@@ -4,8 +4,9 @@ import Foundation
 /// The Switchboard server under test as a child process: the same executable with `serve`, pinned to
 /// its own core with `taskset`, killed at the end (SIGTERM, then SIGKILL after 3 s) whatever happens.
 final class ServerProcess: @unchecked Sendable {
-    // @unchecked Sendable: `process` is only touched by `start` and `stop`, which the runner calls once
-    // each, in order, from one task; `pid` is immutable after `start`.
+    // @unchecked Sendable: `Process` is not Sendable. Every use of `process` (`start`, `isRunning`,
+    // `logTail`, `waitUntilHealthy`, `stop`) comes from the runner's one task, one after another, never
+    // concurrently; `pid` is written once in `start`, before any other method runs.
     private let process = Process()
     private(set) var pid: Int32 = 0
     let port: Int

@@ -9,15 +9,7 @@ func expectPoliteHangupAfterPlayback(_ result: FakeCallResult, _ context: E2ECon
     let hangups = await context.rest.requests().filter { $0.kind == .hangUp && $0.callSid == result.callSid }
     #expect(hangups.count == 1)
     #expect(await context.rest.successfulHangUps().filter { $0.callSid == result.callSid }.count == 1)
-    let hangupAt = try #require(result.firstOffset { $0 == .hangupByREST })
-    // Every mark the server sent was echoed (played), and the last echo came before the hangup.
-    let sent = result.events(where: { if case .markReceived = $0 { true } else { false } }).count
-    #expect(sent > 0)
-    #expect(result.echoedMarks.count == sent, "\(result)")
-    let lastEcho = try #require(result.lastOffset { if case .markEchoed(_, false) = $0 { true } else { false } })
-    #expect(lastEcho <= hangupAt)
-    let lastAudioEnd = try #require(result.lastOffset { if case .botAudioEnded = $0 { true } else { false } })
-    #expect(lastAudioEnd <= hangupAt)
+    try expectEveryMarkPlayedBeforeTheHangup(result)
 
     let callID = result.callID
     let stored = try await context.finalizedCall(callID)
@@ -29,6 +21,19 @@ func expectPoliteHangupAfterPlayback(_ result: FakeCallResult, _ context: E2ECon
     #expect(stored.finalized)
     #expect(stored.failedWrites == 0)
     #expect(stored.messages.contains { $0.role == "agent" && $0.text.contains("Goodbye") })
+}
+
+/// Every mark the server sent was echoed (played), and the last echo and the end of the bot's audio came
+/// before the carrier's hangup (either carrier's phone).
+func expectEveryMarkPlayedBeforeTheHangup(_ result: FakeCallResult) throws {
+    let hangupAt = try #require(result.firstOffset { $0 == .hangupByREST })
+    let sent = result.events(where: { if case .markReceived = $0 { true } else { false } }).count
+    #expect(sent > 0)
+    #expect(result.echoedMarks.count == sent, "\(result)")
+    let lastEcho = try #require(result.lastOffset { if case .markEchoed(_, false) = $0 { true } else { false } })
+    #expect(lastEcho <= hangupAt)
+    let lastAudioEnd = try #require(result.lastOffset { if case .botAudioEnded = $0 { true } else { false } })
+    #expect(lastAudioEnd <= hangupAt)
 }
 
 extension EndToEnd {

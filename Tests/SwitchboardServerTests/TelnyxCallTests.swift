@@ -25,15 +25,7 @@ struct TelnyxCallTests {
             let hangups = await context.commands(result, .hangup)
             #expect(hangups.count == 1)
             #expect(hangups.first?.httpStatus == 200)
-            // Every mark was echoed (played) and the goodbye finished playing before the hangup.
-            let hangupAt = try #require(result.firstOffset { $0 == .hangupByREST })
-            let sent = result.events(where: { if case .markReceived = $0 { true } else { false } }).count
-            #expect(sent > 0)
-            #expect(result.echoedMarks.count == sent, "\(result)")
-            let lastEcho = try #require(result.lastOffset { if case .markEchoed(_, false) = $0 { true } else { false } })
-            #expect(lastEcho <= hangupAt)
-            let lastAudioEnd = try #require(result.lastOffset { if case .botAudioEnded = $0 { true } else { false } })
-            #expect(lastAudioEnd <= hangupAt)
+            try expectEveryMarkPlayedBeforeTheHangup(result)
 
             let callID = result.telnyxCallID
             let stored = try await context.records.finalizedCall(callID)

@@ -57,28 +57,15 @@ public final class FakeChatServer: Sendable {
 
     /// Runs on 127.0.0.1 until cancelled; `onRunning` gets the port.
     public func run(port: Int = 0, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
-        let router = Router()
-        router.post("/v1/chat/completions") { request, _ in
+        try await FakeHTTPServer.run(post: "/v1/chat/completions", port: port, logger: logger, onRunning: onRunning) { request, _ in
             try await self.handle(request)
         }
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
-        try await app.runService(gracefulShutdownSignals: [])
     }
 
     /// Starts the server, runs `body` with its base URL (`http://127.0.0.1:PORT/v1`), then stops it.
     public func withRunning<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                try await self.run { continuation.yield($0) }
-            }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw FakeServerStartError(name: "fake Chat Completions") }
-            return try await body("http://127.0.0.1:\(port)/v1")
+        try await FakeHTTPServer.withRunning("fake Chat Completions", server: { try await self.run(onRunning: $0) }) { port in
+            try await body("http://127.0.0.1:\(port)/v1")
         }
     }
 
@@ -235,9 +222,3 @@ public final class FakeChatServer: Sendable {
 }
 
 struct FakeStreamDropped: Error {}
-
-/// A fake server did not report its port.
-public struct FakeServerStartError: Error, CustomStringConvertible {
-    public let name: String
-    public var description: String { "\(name) server did not start" }
-}

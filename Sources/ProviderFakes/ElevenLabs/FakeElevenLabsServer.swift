@@ -77,28 +77,16 @@ public final class FakeElevenLabsServer: Sendable {
 
     /// Runs on 127.0.0.1 until cancelled; `onRunning` gets the port.
     public func run(port: Int = 0, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
-        let router = Router()
-        router.post("/v1/text-to-speech/:voiceID/stream") { request, context in
+        try await FakeHTTPServer.run(post: "/v1/text-to-speech/:voiceID/stream", port: port, logger: logger, onRunning: onRunning) {
+            request, context in
             try await self.handle(request, voiceID: context.parameters.get("voiceID") ?? "")
         }
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
-        try await app.runService(gracefulShutdownSignals: [])
     }
 
     /// Starts the server, runs `body` with its base URL (`http://127.0.0.1:PORT`), then stops it.
     public func withRunning<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                try await self.run { continuation.yield($0) }
-            }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw FakeServerStartError(name: "fake ElevenLabs") }
-            return try await body("http://127.0.0.1:\(port)")
+        try await FakeHTTPServer.withRunning("fake ElevenLabs", server: { try await self.run(onRunning: $0) }) { port in
+            try await body("http://127.0.0.1:\(port)")
         }
     }
 
