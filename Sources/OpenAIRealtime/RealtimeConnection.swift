@@ -1,9 +1,11 @@
 import HTTPTypes
 import Logging
 import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import Synchronization
-import WSClient
 
 /// Settings for one Realtime WebSocket connection.
 public struct RealtimeConnectionConfiguration: Sendable {
@@ -24,6 +26,8 @@ public struct RealtimeConnectionConfiguration: Sendable {
     public var outboundQueueLimit: Int
     /// Bound on waiting for the server's close reply, and on the WebSocket close handshake.
     public var closeTimeout: Duration
+    /// Bound on TCP connect plus the HTTP upgrade (a server that accepts and never answers).
+    public var handshakeTimeout: Duration
 
     /// Creates a configuration.
     public init(
@@ -33,7 +37,8 @@ public struct RealtimeConnectionConfiguration: Sendable {
         maxFrameSize: Int = 1 << 23,
         maxMessageSize: Int = 1 << 24,
         outboundQueueLimit: Int = 1024,
-        closeTimeout: Duration = .seconds(5)
+        closeTimeout: Duration = .seconds(5),
+        handshakeTimeout: Duration = .seconds(10)
     ) {
         self.url = url
         self.apiKey = apiKey
@@ -42,6 +47,7 @@ public struct RealtimeConnectionConfiguration: Sendable {
         self.maxMessageSize = maxMessageSize
         self.outboundQueueLimit = outboundQueueLimit
         self.closeTimeout = closeTimeout
+        self.handshakeTimeout = handshakeTimeout
     }
 }
 
@@ -64,12 +70,18 @@ public enum RealtimeConnectionError: Error, Sendable, Equatable {
     case alreadyStarted
     /// Authorization header value could not be built (invalid characters in the key).
     case invalidAPIKey
+    /// The URL is not `ws://host[:port]/path` or `wss://…`.
+    case invalidURL(String)
+    /// The server answered the WebSocket upgrade with something other than `101` (e.g. 401: bad key).
+    case upgradeRefused
+    /// The server did not answer the upgrade within the handshake timeout.
+    case handshakeTimedOut
 }
 
 /// One inbound item: a decoded server event, or why a frame could not be decoded.
 public typealias RealtimeInbound = Result<RealtimeServerEvent, RealtimeDecodingError>
 
-/// A client connection to the OpenAI Realtime API (GA interface).
+/// A client connection to the OpenAI Realtime API (GA interface), on SwiftNIO directly.
 ///
 /// Create it, hand ``outbound`` to whoever sends (the call loop), and call ``run(_:)`` from a child
 /// task of the call's task group:
@@ -77,118 +89,106 @@ public typealias RealtimeInbound = Result<RealtimeServerEvent, RealtimeDecodingE
 /// let connection = RealtimeConnection(configuration: .init(apiKey: key), logger: logger)
 /// try connection.outbound.send(.sessionUpdate(config))   // queued until the socket is open
 /// group.addTask {
-///     let end = try await connection.run { inbound in await inbox.send(.agent(inbound)) }
-///     await inbox.send(.agentClosed(end))
+///     let end = try await connection.run { inbound in inbox.yield(.agent(inbound)) }
+///     inbox.yield(.agentClosed(end))
 /// }
 /// ```
-/// `run` returns when the socket closes (server close, ``RealtimeOutbound/close()``, or task
-/// cancellation, which closes the socket).
+/// The hot path has no task in it: inbound frames are decoded on the socket's event loop and handed to
+/// `onInbound` there; outbound events are queued by the sender and written by the loop, many per flush
+/// (``RealtimeSocketWriter``). The socket is opened on the caller's event loop when it runs on one, so
+/// a call whose loop is the socket's loop writes without crossing threads. `run` returns when the
+/// socket closes (server close, ``RealtimeOutbound/close()``, or task cancellation, which closes it).
 public final class RealtimeConnection: Sendable {
     /// Non-blocking writer; usable before, during and after `run` (then it throws `.closed`).
     public let outbound: RealtimeOutbound
-    private let outboundStream: AsyncStream<String>
+    private let writer: RealtimeSocketWriter
     private let configuration: RealtimeConnectionConfiguration
     private let logger: Logger
     private let started = Mutex(false)
 
+    /// Receive buffers grow with bursts of audio deltas up to this, not NIO's default 64 KiB: a live
+    /// call keeps its buffer, so the cap is memory per call.
+    static let receiveBufferLimit = 16 * 1024
+    /// Above this many unwritten bytes the socket is "not writable" and audio appends are dropped.
+    static let writeHighWaterMark = 512 * 1024
+
     /// Creates a connection; nothing happens on the network until ``run(_:)``.
     public init(configuration: RealtimeConnectionConfiguration, logger: Logger) {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: String.self,
-            bufferingPolicy: .bufferingOldest(max(1, configuration.outboundQueueLimit))
-        )
-        self.outboundStream = stream
-        self.outbound = RealtimeOutbound(continuation: continuation)
+        self.writer = RealtimeSocketWriter(queueLimit: configuration.outboundQueueLimit, closeTimeout: configuration.closeTimeout)
+        self.outbound = RealtimeOutbound(writer: writer)
         self.configuration = configuration
         self.logger = logger
     }
 
-    /// Connects, writes queued events, and calls `onInbound` for every frame in arrival order
-    /// (one at a time, awaiting it: backpressure instead of an unbounded buffer).
+    /// Connects, writes queued events, and calls `onInbound` for every frame in arrival order, on the
+    /// socket's event loop (keep it short: it delays the next frame).
     ///
-    /// - Returns: The close code and reason once the socket is closed.
-    /// - Throws: ``RealtimeConnectionError``, or WSClient errors (e.g. the upgrade was refused: bad key).
-    public func run(
-        _ onInbound: @escaping @Sendable (RealtimeInbound) async -> Void
-    ) async throws -> RealtimeConnectionEnd {
+    /// - Returns: The close code and reason once the socket is closed (`nil` code: dropped without a close frame).
+    /// - Throws: ``RealtimeConnectionError`` (bad URL or key, upgrade refused, handshake timeout), or NIO's
+    ///   connect and TLS errors.
+    public func run(_ onInbound: @escaping @Sendable (RealtimeInbound) -> Void) async throws -> RealtimeConnectionEnd {
         let alreadyStarted = started.withLock { value in
             defer { value = true }
             return value
         }
         if alreadyStarted { throw RealtimeConnectionError.alreadyStarted }
-        defer { outbound.close() }
-
-        var headers = HTTPFields()
+        defer {
+            writer.close()
+            writer.finished()
+        }
+        let endpoint = try RealtimeEndpoint(parsing: configuration.url)
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: endpoint.hostHeader)
         guard HTTPField.isValidValue("Bearer \(configuration.apiKey)") else { throw RealtimeConnectionError.invalidAPIKey }
-        headers[.authorization] = "Bearer \(configuration.apiKey)"
-        if let id = configuration.safetyIdentifier, let name = HTTPField.Name("OpenAI-Safety-Identifier"),
-            HTTPField.isValidValue(id)
-        {
-            headers[name] = id
+        headers.add(name: "Authorization", value: "Bearer \(configuration.apiKey)")
+        if let id = configuration.safetyIdentifier, HTTPField.isValidValue(id) {
+            headers.add(name: "OpenAI-Safety-Identifier", value: id)
         }
-        let wsConfiguration = WebSocketClientConfiguration(
-            maxFrameSize: configuration.maxFrameSize,
-            additionalHeaders: headers,
-            closeTimeout: configuration.closeTimeout
-        )
+        let tls = try endpoint.usesTLS ? NIOSSLContext(configuration: .makeClientConfiguration()) : nil
 
-        let handler: WebSocketDataHandler<WebSocketClient.Context> = { [outboundStream, configuration] inbound, writer, context in
-            try await Self.pump(
-                inbound: inbound, writer: writer, outboundStream: outboundStream,
-                configuration: configuration, logger: context.logger, onInbound: onInbound
-            )
+        let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+        let ended = eventLoop.makePromise(of: RealtimeConnectionEnd.self)
+        let setup = RealtimeChannelSetup(
+            endpoint: endpoint, headers: headers, tls: tls, configuration: configuration,
+            writer: writer, onInbound: onInbound, ended: ended, logger: logger)
+        let upgrade: EventLoopFuture<RealtimeUpgradeOutcome>
+        do {
+            upgrade = try await ClientBootstrap(group: eventLoop)
+                .connectTimeout(Self.timeAmount(configuration.handshakeTimeout))
+                .channelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 2_048, maximum: Self.receiveBufferLimit))
+                .channelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: Self.writeHighWaterMark / 2, high: Self.writeHighWaterMark))
+                .connect(host: endpoint.host, port: endpoint.port) { channel in setup.configure(channel) }
+        } catch {
+            ended.succeed(RealtimeConnectionEnd(closeCode: nil, reason: nil))
+            throw error
         }
-
-        // Note: WSClient cannot be interrupted while it awaits the HTTP upgrade response; a server
-        // that accepts TCP but never answers keeps this call waiting (TCP connect itself is bounded
-        // by NIO's 10 s connect timeout).
-        let client = WebSocketClient(url: configuration.url, configuration: wsConfiguration, logger: logger, handler: handler)
-        let closeFrame = try await client.run()
-        return RealtimeConnectionEnd(
-            closeCode: closeFrame.map { Int(UInt16(webSocketErrorCode: $0.closeCode)) },
-            reason: closeFrame?.reason
-        )
+        let outcome: RealtimeUpgradeOutcome
+        do {
+            outcome = try await withTaskCancellationHandler {
+                try await upgrade.get()
+            } onCancel: {
+                upgrade.whenSuccess { if case .upgraded(let channel) = $0 { channel.close(promise: nil) } }
+            }
+        } catch {
+            ended.succeed(RealtimeConnectionEnd(closeCode: nil, reason: nil))
+            throw error
+        }
+        switch outcome {
+        case .notUpgraded(let channel, let timedOut):
+            channel.close(promise: nil)
+            ended.succeed(RealtimeConnectionEnd(closeCode: nil, reason: nil))
+            throw timedOut ? RealtimeConnectionError.handshakeTimedOut : RealtimeConnectionError.upgradeRefused
+        case .upgraded(let channel):
+            return try await withTaskCancellationHandler {
+                try await ended.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+        }
     }
 
-    /// Runs the reader and the writer until either side ends the session.
-    private static func pump(
-        inbound: WebSocketInboundStream,
-        writer: WebSocketOutboundWriter,
-        outboundStream: AsyncStream<String>,
-        configuration: RealtimeConnectionConfiguration,
-        logger: Logger,
-        onInbound: @escaping @Sendable (RealtimeInbound) async -> Void
-    ) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // Reader: ends when the server closes or the channel is closed.
-            group.addTask {
-                for try await message in inbound.messages(maxSize: configuration.maxMessageSize) {
-                    switch message {
-                    case .text(let text):
-                        await onInbound(Result { () throws(RealtimeDecodingError) in try RealtimeServerEvent.decode(text) })
-                    case .binary(let buffer):
-                        await onInbound(.failure(.binaryFrame(byteCount: buffer.readableBytes)))
-                    }
-                }
-            }
-            // Writer: drains the queue in order; after `close()`, sends a close frame and gives the
-            // server `closeTimeout` to answer before ending the session.
-            group.addTask {
-                do {
-                    for await text in outboundStream {
-                        try await writer.writeTextMessage(text)
-                    }
-                    if Task.isCancelled { return }
-                    try await writer.close(.normalClosure, reason: nil)
-                } catch {
-                    if Task.isCancelled { return }
-                    logger.debug("Realtime write failed", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: configuration.closeTimeout)
-            }
-            _ = try await group.next()
-            group.cancelAll()
-        }
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
-

@@ -1,6 +1,6 @@
 /// Why an outbound event was not queued.
 public enum RealtimeSendError: Error, Sendable, Equatable {
-    /// The bounded outbound queue is full (the socket is not draining); the event was dropped.
+    /// The socket is not draining (or the pre-open queue is full); the event was dropped.
     case bufferFull
     /// The connection was closed (or ``RealtimeOutbound/close()`` was called).
     case closed
@@ -10,13 +10,15 @@ public enum RealtimeSendError: Error, Sendable, Equatable {
 
 /// Non-blocking writer for client events, safe to call from any task (e.g. the call's loop).
 ///
-/// Events are encoded on the caller's task and queued (bounded, FIFO); the connection's writer task
-/// puts them on the socket in order. Events sent before the socket is open are delivered once it is.
+/// Events are encoded on the caller's task and queued in order; the socket's event loop writes them,
+/// all that are queued with one flush. Events sent before the socket is open are delivered once it is.
+/// Audio appends are dropped (``RealtimeSendError/bufferFull``) while the server is not reading; other
+/// events only when the bounded queue is full.
 public struct RealtimeOutbound: Sendable {
-    let continuation: AsyncStream<String>.Continuation
+    let writer: RealtimeSocketWriter
 
     /// Encodes and queues `event` without waiting for network I/O.
-    /// - Throws: ``RealtimeSendError`` when the queue is full, the connection closed, or encoding failed.
+    /// - Throws: ``RealtimeSendError`` when the socket is not draining, the connection closed, or encoding failed.
     public func send(_ event: RealtimeClientEvent) throws(RealtimeSendError) {
         let text: String
         do {
@@ -24,23 +26,22 @@ public struct RealtimeOutbound: Sendable {
         } catch {
             throw .encoding(error)
         }
-        try sendText(text)
+        if case .inputAudioAppend = event {
+            try writer.send(text, droppable: true)
+        } else {
+            try writer.send(text, droppable: false)
+        }
     }
 
     /// Queues an already-encoded JSON text frame.
     public func sendText(_ text: String) throws(RealtimeSendError) {
-        switch continuation.yield(text) {
-        case .enqueued: return
-        case .dropped: throw .bufferFull
-        case .terminated: throw .closed
-        @unknown default: throw .closed
-        }
+        try writer.send(text, droppable: false)
     }
 
     /// Stops accepting events; queued events are still written, then the socket is closed with
     /// code 1000 and ``RealtimeConnection/run(_:)`` returns once the server acknowledges (bounded
     /// by the close timeout).
     public func close() {
-        continuation.finish()
+        writer.close()
     }
 }

@@ -108,7 +108,7 @@ public enum SwitchboardApplication {
             configuration: configuration, factory: factory, registry: registry,
             carrier: TwilioCarrier(client: twilioClient, registry: registry, transferCallerID: nil), logger: logger)
 
-        let router = Router(context: BasicWebSocketRequestContext.self)
+        let router = Router(context: SwitchboardRequestContext.self)
         twilio.register(on: router)
         try telnyxRoutes(configuration: configuration, factory: factory, registry: registry, httpClient: httpClient, logger: logger)
             .register(on: router)

@@ -6,7 +6,7 @@ import Synchronization
 
 /// What the loopback server saw, shared with the test.
 final class ServerRecord: Sendable {
-    private let state = Mutex<(authorization: [String], beta: [String], messages: [String])>(([], [], []))
+    private let state = Mutex<(authorization: [String], beta: [String], messages: [String], unmaskedFrames: Int, pongs: [String])>(([], [], [], 0, []))
 
     func recordHandshake(_ headers: HTTPHeaders) {
         state.withLock {
@@ -15,6 +15,11 @@ final class ServerRecord: Sendable {
         }
     }
     func recordMessage(_ text: String) { state.withLock { $0.messages.append(text) } }
+    func recordUnmaskedFrame() { state.withLock { $0.unmaskedFrames += 1 } }
+    func recordPong(_ text: String) { state.withLock { $0.pongs.append(text) } }
+    /// Client frames that arrived without a masking key (RFC 6455 §5.3: a client must mask every frame).
+    var unmaskedFrames: Int { state.withLock { $0.unmaskedFrames } }
+    var pongs: [String] { state.withLock { $0.pongs } }
     var authorization: [String] { state.withLock { $0.authorization } }
     var betaHeaders: [String] { state.withLock { $0.beta } }
     var messages: [String] { state.withLock { $0.messages } }
@@ -28,6 +33,8 @@ enum FakeServerMode: Sendable {
     case handshakeThenWait
     /// The retired-beta answer: `error` beta_api_shape_disabled, then close 4000.
     case betaRetired
+    /// A ping, then session.created split over three frames (text + continuations); waits for the client.
+    case pingThenFragmentedGreeting
 }
 
 /// A tiny NIO WebSocket server on 127.0.0.1, port 0, that requires `Authorization: Bearer <key>`.
@@ -92,6 +99,18 @@ private final class FakeRealtimeHandler: ChannelInboundHandler {
                 context: context
             )
             sendClose(code: .unknown(4000), reason: "beta retired", context: context)
+        case .pingThenFragmentedGreeting:
+            context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: context.channel.allocator.buffer(string: "are-you-there"))), promise: nil)
+            let greeting = Self.sessionCreated
+            let third = greeting.count / 3
+            let parts = [greeting.prefix(third), greeting.dropFirst(third).prefix(third), greeting.dropFirst(2 * third)]
+            for (index, part) in parts.enumerated() {
+                let frame = WebSocketFrame(
+                    fin: index == parts.count - 1, opcode: index == 0 ? .text : .continuation,
+                    data: context.channel.allocator.buffer(string: String(part)))
+                context.write(wrapOutboundOut(frame), promise: nil)
+            }
+            context.flush()
         case .handshakeThenClose, .handshakeThenWait:
             sendText(
                 #"{"type":"session.created","event_id":"event_0","session":{"type":"realtime","object":"realtime.session","id":"sess_1","model":"gpt-realtime","output_modalities":["audio"],"audio":{"input":{"format":{"type":"audio/pcm","rate":24000}},"output":{"format":{"type":"audio/pcm","rate":24000},"voice":"alloy"}},"tools":[]}}"#,
@@ -102,7 +121,11 @@ private final class FakeRealtimeHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        if frame.maskKey == nil { record.recordUnmaskedFrame() }
         switch frame.opcode {
+        case .pong:
+            var payload = frame.unmaskedData
+            record.recordPong(payload.readString(length: payload.readableBytes) ?? "")
         case .text:
             var payload = frame.unmaskedData
             let text = payload.readString(length: payload.readableBytes) ?? ""
@@ -129,6 +152,9 @@ private final class FakeRealtimeHandler: ChannelInboundHandler {
         }
     }
 
+    static let sessionCreated =
+        #"{"type":"session.created","event_id":"event_0","session":{"type":"realtime","object":"realtime.session","id":"sess_1","model":"gpt-realtime","output_modalities":["audio"],"audio":{"input":{"format":{"type":"audio/pcm","rate":24000}},"output":{"format":{"type":"audio/pcm","rate":24000},"voice":"alloy"}},"tools":[]}}"#
+
     private func sendText(_ text: String, context: ChannelHandlerContext) {
         let buffer = context.channel.allocator.buffer(string: text)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
@@ -140,6 +166,23 @@ private final class FakeRealtimeHandler: ChannelInboundHandler {
         buffer.write(webSocketErrorCode: code)
         if let reason { buffer.writeString(reason) }
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer)), promise: nil)
+    }
+}
+
+/// Accepts TCP connections and never answers: a peer that hangs at the HTTP upgrade.
+struct SilentTCPServer {
+    let channel: any Channel
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    static func start() async throws -> SilentTCPServer {
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in channel.eventLoop.makeSucceededVoidFuture() }
+        return SilentTCPServer(channel: try await bootstrap.bind(host: "127.0.0.1", port: 0).get())
+    }
+
+    func stop() async {
+        try? await channel.close()
     }
 }
 

@@ -11,7 +11,7 @@ struct CallsAPI: Sendable {
     let store: any CallStore
     let apiToken: String?
 
-    func register(on router: Router<BasicWebSocketRequestContext>) {
+    func register(on router: Router<SwitchboardRequestContext>) {
         router.get("/calls") { request, _ in try await list(request) }
         router.get("/calls/{id}") { request, context in try await show(request, id: context.parameters.get("id") ?? "") }
     }

@@ -25,10 +25,11 @@ struct TelnyxRoutes: Sendable {
     /// Largest webhook body accepted (Telnyx's are a few KiB).
     static let maxBodySize = 256 * 1024
 
-    func register(on router: Router<BasicWebSocketRequestContext>) {
+    func register(on router: Router<SwitchboardRequestContext>) {
         router.post("/telnyx/webhook") { request, _ in try await webhook(request) }
-        router.ws("/telnyx/media") { request, _ in
-            .upgrade([:])
+        router.ws("/telnyx/media") { _, context in
+            await MediaStreamSocket.prepare(context.channel)
+            return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let token = context.request.headers[Self.streamTokenHeader]
                 ?? context.request.headers[.authorization].map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 }

@@ -21,14 +21,15 @@ struct TwilioRoutes: Sendable {
         configuration.twilioAuthToken.map(TwilioSignatureValidator.init(authToken:))
     }
 
-    func register(on router: Router<BasicWebSocketRequestContext>) {
+    func register(on router: Router<SwitchboardRequestContext>) {
         router.post("/twilio/voice") { request, context in try await voice(request, context) }
         router.post("/twilio/status") { request, context in try await status(request, context) }
-        router.ws("/twilio/media") { request, _ in
+        router.ws("/twilio/media") { request, context in
             if let validator, !validator.isValidWebSocketUpgrade(signature: request.headers[Self.signatureHeader], url: configuration.twilioMediaURL) {
                 logger.error("twilio media: upgrade refused: missing or invalid X-Twilio-Signature")
                 return .dontUpgrade
             }
+            await MediaStreamSocket.prepare(context.channel)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, _ in
             await TwilioMediaStream(registry: registry, logger: logger).run(inbound: inbound, outbound: outbound)
@@ -57,7 +58,7 @@ struct TwilioRoutes: Sendable {
         return form
     }
 
-    func voice(_ request: Request, _ context: BasicWebSocketRequestContext) async throws -> Response {
+    func voice(_ request: Request, _ context: SwitchboardRequestContext) async throws -> Response {
         let form = try await form(request)
         let webhook: TwilioCallWebhook
         do {
@@ -86,7 +87,7 @@ struct TwilioRoutes: Sendable {
         return Self.xml(twiml)
     }
 
-    func status(_ request: Request, _ context: BasicWebSocketRequestContext) async throws -> Response {
+    func status(_ request: Request, _ context: SwitchboardRequestContext) async throws -> Response {
         let form = try await form(request)
         guard let callSid = form["CallSid"], let status = form["CallStatus"] else {
             logger.error("twilio status callback without CallSid/CallStatus rejected")
