@@ -62,6 +62,7 @@ let package = Package(
             name: "OpenAIRealtime",
             dependencies: [
                 "WireJSON",
+                "EventLoopExecution",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -173,7 +174,10 @@ let package = Package(
         .testTarget(name: "CallBenchTests", dependencies: ["CallBench", "Telnyx", "Twilio"], swiftSettings: strict),
         .testTarget(
             name: "EventLoopExecutionTests",
-            dependencies: ["EventLoopExecution", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "EventLoopExecution", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "CallStoreTests", dependencies: ["CallStore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "ProviderFakesTests", dependencies: ["ProviderFakes", .product(name: "WSClient", package: "swift-websocket"), .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"), .product(name: "HTTPTypes", package: "swift-http-types")], swiftSettings: strict),
@@ -182,6 +186,8 @@ let package = Package(
             dependencies: [
                 "SwitchboardServer", "ProviderFakes", "CallCore", "CallRuntime", "CallStore", "ElevenLabs", "OpenAIChat", "OpenAIRealtime",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -68,6 +68,9 @@ public struct BenchReport: Sendable, Equatable {
     public var loadCPUSeconds: Double?
     /// Load average of the machine at the start of the run (1 minute), for the record.
     public var loadAverage: Double?
+    /// Steal time over the run, percent of the machine's CPU time (`/proc/stat`): the hypervisor running
+    /// other guests. Tail latencies of runs with more than a few percent are not comparable.
+    public var machineStealPercent: Double?
 
     /// An empty report.
     public init() {}
@@ -131,6 +134,7 @@ public struct BenchReport: Sendable, Equatable {
         object.add("knee_calls", kneeCalls)
         object.add("load_cpu_percent_of_one_core", loadCPUPercentOfOneCore)
         object.add("load_average_1m", loadAverage)
+        object.add("machine_steal_percent", machineStealPercent)
         return object.text
     }
 
@@ -161,7 +165,7 @@ public struct BenchReport: Sendable, Equatable {
             lines.append("server: \(String(format: "%.2f", cpu)) CPU s = \(ms(serverCPUPercentOfOneCore).dropLast(1))% of one core, RSS peak \(ms(serverRSSPeakMB)) MB, \(ms(rssPerCallKB)) KiB per live call")
         }
         if let load = loadCPUPercentOfOneCore {
-            lines.append("load side (phones, fake agent): \(String(format: "%.1f", load))% of one core; machine load average \(ms(loadAverage))")
+            lines.append("load side (phones, fake agent): \(String(format: "%.1f", load))% of one core; machine load average \(ms(loadAverage)), steal \(machineStealPercent.map { String(format: "%.1f", $0) } ?? "-")%")
         }
         if let kneeCalls { lines.append("knee: \(kneeCalls) calls (p99 < 5 ms, nothing lost)") }
         return lines.joined(separator: "\n")

@@ -118,6 +118,7 @@ public enum BenchRunner {
         report.carrier = options.carrier
         report.durationSeconds = options.durationSeconds
         report.loadAverage = ProcStats.loadAverage()
+        let machineStart = ProcStats.machineTicks()
         let context = BenchPhoneContext(
             serverURL: serverURL, accountSid: BenchOptions.accountSid, authToken: BenchOptions.authToken,
             telnyxSigner: BenchOptions.telnyxSigner, collector: collector,
@@ -170,6 +171,9 @@ public enum BenchRunner {
             group.cancelAll()
         }
         report.wallSeconds = Self.seconds(ContinuousClock.now - started)
+        if let machineStart, let machineEnd = ProcStats.machineTicks() {
+            report.machineStealPercent = ProcStats.stealPercent(from: machineStart, to: machineEnd)
+        }
         if let loadCPUStart, let loadCPUEnd = ProcStats.cpuSeconds(pid: getpid()) { report.loadCPUSeconds = loadCPUEnd - loadCPUStart }
         if let pid {
             if let cpuStart, let cpuEnd = ProcStats.cpuSeconds(pid: pid) { report.serverCPUSeconds = cpuEnd - cpuStart }

@@ -41,6 +41,28 @@ public enum ProcStats {
         read("/proc/\(pid)/status").flatMap { kilobytes("VmHWM", statusText: $0) }
     }
 
+    /// The machine's CPU time so far from the text of `/proc/stat`: (all ticks, steal ticks) of the
+    /// `cpu` line (user nice system idle iowait irq softirq steal …).
+    public static func machineTicks(statText: String) -> (total: Int, steal: Int)? {
+        guard let line = statText.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return nil }
+        let values = line.split(separator: " ").dropFirst().prefix(8).compactMap { Int($0) }
+        guard values.count == 8 else { return nil }
+        return (values.reduce(0, +), values[7])
+    }
+
+    /// The machine's CPU ticks so far (all, steal).
+    public static func machineTicks() -> (total: Int, steal: Int)? {
+        read("/proc/stat").flatMap { machineTicks(statText: $0) }
+    }
+
+    /// Percent of the machine's CPU time the hypervisor gave to others between two samples: on a shared
+    /// VM, steal above a few percent makes tail latencies unreliable.
+    public static func stealPercent(from start: (total: Int, steal: Int), to end: (total: Int, steal: Int)) -> Double? {
+        let total = end.total - start.total
+        guard total > 0 else { return nil }
+        return Double(end.steal - start.steal) * 100 / Double(total)
+    }
+
     /// The 1-minute load average.
     public static func loadAverage() -> Double? {
         read("/proc/loadavg").flatMap { $0.split(separator: " ").first }.flatMap { Double($0) }

@@ -22,7 +22,9 @@ public struct RealtimeConnectionConfiguration: Sendable {
     public var maxFrameSize: Int
     /// Largest reassembled message accepted.
     public var maxMessageSize: Int
-    /// Capacity of the outbound queue, in events (50 audio appends ≈ 1 s of caller audio).
+    /// Most events waiting for the socket (before it opens, or between two drains of its loop); 50 audio
+    /// appends ≈ 1 s of caller audio. Once open, audio appends are also dropped while more than
+    /// 512 KiB are unwritten (the server is not reading).
     public var outboundQueueLimit: Int
     /// Bound on waiting for the server's close reply, and on the WebSocket close handshake.
     public var closeTimeout: Duration
@@ -108,7 +110,7 @@ public final class RealtimeConnection: Sendable {
 
     /// Receive buffers grow with bursts of audio deltas up to this, not NIO's default 64 KiB: a live
     /// call keeps its buffer, so the cap is memory per call.
-    static let receiveBufferLimit = 16 * 1024
+    static let receiveBufferLimit = 8 * 1024
     /// Above this many unwritten bytes the socket is "not writable" and audio appends are dropped.
     static let writeHighWaterMark = 512 * 1024
 

@@ -40,7 +40,7 @@ final class RealtimeFrameHandler: ChannelInboundHandler {
             // Echo the close (unless ours already went out), then end the connection.
             var echo = context.channel.allocator.buffer(capacity: 2)
             echo.write(webSocketErrorCode: code ?? .normalClosure)
-            writer.writeControl(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: echo), on: context.channel, markCloseSent: true)
+            writer.writeControl(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: echo), on: context.channel, isCloseReply: true)
             context.close(promise: nil)
         case .pong, .continuation:
             break

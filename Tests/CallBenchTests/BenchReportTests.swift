@@ -43,5 +43,13 @@ import Testing
         #expect(ProcStats.kilobytes("VmHWM", statusText: status) == 81_234)
         #expect(ProcStats.kilobytes("VmRSS", statusText: status) == 70_000)
         #expect(ProcStats.kilobytes("VmSwap", statusText: status) == nil)
+        let before = "cpu  100 0 50 800 10 0 5 35 0 0\ncpu0 50 0 25 400 5 0 2 18 0 0\n"
+        let after = "cpu  200 0 80 850 10 0 5 55 0 0\ncpu0 100 0 40 425 5 0 2 28 0 0\n"
+        let start = ProcStats.machineTicks(statText: before)
+        #expect(start?.total == 1_000)
+        #expect(start?.steal == 35)
+        let end = ProcStats.machineTicks(statText: after)
+        #expect(end.flatMap { end in start.flatMap { ProcStats.stealPercent(from: $0, to: end) } } == 10)
+        #expect(ProcStats.machineTicks(statText: "intr 1 2 3") == nil)
     }
 }

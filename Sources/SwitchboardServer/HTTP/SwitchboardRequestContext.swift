@@ -21,11 +21,16 @@ struct SwitchboardRequestContext: RequestContext, WebSocketRequestContext {
 enum MediaStreamSocket {
     /// Receive buffers grow with bursts up to this, not NIO's default 64 KiB: a live call keeps its
     /// buffer, and media frames are a few hundred bytes.
-    static let receiveBufferLimit = 8 * 1024
+    static let receiveBufferLimit = 4 * 1024
 
-    /// Bounds the receive buffer of an accepted media stream's connection.
+    /// Above this many unwritten bytes the stream is stalled (≈ 2,000 frames of 20 ms audio, 40 s).
+    static let writeHighWaterMark = 640 * 1024
+
+    /// Bounds the receive buffer of an accepted media stream's connection and sets the unwritten bytes at
+    /// which ``DirectPhoneLeg`` reports the stream stalled.
     static func prepare(_ channel: any Channel) async {
         let allocator = AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 2_048, maximum: receiveBufferLimit)
         try? await channel.setOption(ChannelOptions.recvAllocator, value: allocator).get()
+        try? await channel.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: writeHighWaterMark / 2, high: writeHighWaterMark)).get()
     }
 }

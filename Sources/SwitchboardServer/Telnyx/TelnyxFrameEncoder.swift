@@ -12,4 +12,4 @@ struct TelnyxFrameEncoder: MediaFrameEncoder {
     }
 }
 
-typealias TelnyxPhoneLeg = QueuedPhoneLeg<TelnyxFrameEncoder>
+typealias TelnyxPhoneLeg = DirectPhoneLeg<TelnyxFrameEncoder>

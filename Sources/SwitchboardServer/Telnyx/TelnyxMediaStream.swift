@@ -6,8 +6,8 @@ import NIOCore
 import Telnyx
 
 /// One Telnyx media streaming WebSocket (telephony.md §5): the reader puts caller audio back in
-/// `sequence_number` order and turns frames into events in the call's inbox; a writer child task drains
-/// the call's outbound queue. The call is found from the `start` frame's `call_control_id` and the socket
+/// `sequence_number` order and turns frames into events in the call's inbox; the call's frames go
+/// straight to the socket (``DirectPhoneLeg``). The call is found from the `start` frame's `call_control_id` and the socket
 /// must present that call's `stream_auth_token`. Closing this socket does not end a Telnyx call — only
 /// `call.hangup` or our own `hangup` command does. Bad frames are logged with the call id and dropped.
 struct TelnyxMediaStream {
@@ -15,7 +15,7 @@ struct TelnyxMediaStream {
     let streams: TelnyxStreamAuthority
     let logger: Logger
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, upgradeToken: String?) async {
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel, upgradeToken: String?) async {
         var logger = self.logger
         var token = upgradeToken
         var session: CallSession?
@@ -58,8 +58,8 @@ struct TelnyxMediaStream {
                             found.deliver(.streamFailed(reason: "unsupported media format \(start.mediaFormat.encoding)"))
                             break reading
                         }
-                        let phone = TelnyxPhoneLeg(encoder: TelnyxFrameEncoder()) { [weak found] event in found?.deliver(event) }
-                        group.addTask { await phone.drain(to: outbound) }
+                        let phone = TelnyxPhoneLeg(encoder: TelnyxFrameEncoder(), channel: channel) { [weak found] event in found?.deliver(event) }
+                        group.addTask { await phone.runCloser(outbound: outbound) }
                         found.attachPhone(phone)
                         found.deliver(.streamStarted(streamID: start.streamId))
                         if let sequence = start.sequenceNumber { reorder = TelnyxMediaReorderBuffer(nextSequence: sequence + 1) }

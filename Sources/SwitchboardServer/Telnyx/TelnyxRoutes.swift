@@ -34,7 +34,7 @@ struct TelnyxRoutes: Sendable {
             let token = context.request.headers[Self.streamTokenHeader]
                 ?? context.request.headers[.authorization].map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 }
             await TelnyxMediaStream(registry: registry, streams: streams, logger: logger)
-                .run(inbound: inbound, outbound: outbound, upgradeToken: token)
+                .run(inbound: inbound, outbound: outbound, channel: context.requestContext.channel, upgradeToken: token)
         }
     }
 

@@ -14,4 +14,4 @@ struct TwilioFrameEncoder: MediaFrameEncoder {
     }
 }
 
-typealias TwilioPhoneLeg = QueuedPhoneLeg<TwilioFrameEncoder>
+typealias TwilioPhoneLeg = DirectPhoneLeg<TwilioFrameEncoder>

@@ -6,7 +6,7 @@ import NIOCore
 import Twilio
 
 /// One Twilio Media Streams WebSocket: the reader turns Twilio's frames into events in the call's inbox;
-/// a writer child task drains the call's outbound queue to the socket. Bad frames are logged with the
+/// the call's frames go straight to the socket (``DirectPhoneLeg``). Bad frames are logged with the
 /// call id and dropped; the call, and every other call, goes on.
 struct TwilioMediaStream {
     let registry: CallRegistry
@@ -14,7 +14,7 @@ struct TwilioMediaStream {
     /// Largest text frame accepted (Twilio's frames are well under 1 KiB).
     static let maxMessageSize = 64 * 1024
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel) async {
         var logger = self.logger
         var session: CallSession?
         var leg: TwilioPhoneLeg?
@@ -50,8 +50,10 @@ struct TwilioMediaStream {
                             break reading
                         }
                         logger[metadataKey: "call_id"] = "\(found.info.callID)"
-                        let phone = TwilioPhoneLeg(encoder: TwilioFrameEncoder(streamSid: start.streamSid)) { [weak found] event in found?.deliver(event) }
-                        group.addTask { await phone.drain(to: outbound) }
+                        let phone = TwilioPhoneLeg(encoder: TwilioFrameEncoder(streamSid: start.streamSid), channel: channel) { [weak found] event in
+                            found?.deliver(event)
+                        }
+                        group.addTask { await phone.runCloser(outbound: outbound) }
                         found.attachPhone(phone)
                         found.deliver(.streamStarted(streamID: start.streamSid))
                         session = found

@@ -31,8 +31,9 @@ struct TwilioRoutes: Sendable {
             }
             await MediaStreamSocket.prepare(context.channel)
             return .upgrade([:])
-        } onUpgrade: { inbound, outbound, _ in
-            await TwilioMediaStream(registry: registry, logger: logger).run(inbound: inbound, outbound: outbound)
+        } onUpgrade: { inbound, outbound, context in
+            await TwilioMediaStream(registry: registry, logger: logger)
+                .run(inbound: inbound, outbound: outbound, channel: context.requestContext.channel)
         }
     }
 
