@@ -31,17 +31,15 @@ import Testing
         }
     }
 
-    @Test func queuedEventsGoOutInOrderMaskedWithOneFlush() throws {
+    /// (One flush per drain is `EventLoopWriteQueueTests`' business.)
+    @Test func queuedEventsGoOutInOrderMasked() throws {
         let channel = EmbeddedChannel()
-        let flushes = FlushCounter()
-        try channel.pipeline.syncOperations.addHandler(flushes)
         let writer = RealtimeSocketWriter(queueLimit: 16, closeTimeout: .seconds(5))
         try writer.send("one", droppable: false)
         try writer.send("two", droppable: true)
         writer.opened(channel)
         try writer.send("three", droppable: true)
         channel.embeddedEventLoop.run()
-        #expect(flushes.count == 1)
         var texts: [String] = []
         while let frame = try channel.readOutbound(as: WebSocketFrame.self) {
             #expect(frame.maskKey != nil)
@@ -141,16 +139,5 @@ import Testing
             texts.append(data.readString(length: data.readableBytes) ?? "")
         }
         return texts
-    }
-}
-
-/// Counts flushes passing through the pipeline.
-private final class FlushCounter: ChannelOutboundHandler {
-    typealias OutboundIn = NIOAny
-    private(set) var count = 0
-
-    func flush(context: ChannelHandlerContext) {
-        count += 1
-        context.flush()
     }
 }
