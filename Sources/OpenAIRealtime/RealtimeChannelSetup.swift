@@ -60,7 +60,11 @@ struct RealtimeChannelSetup: Sendable {
                 deadline.cancel()
                 // NIO's upgrade handler forwards writes from here on (it fails them while upgrading),
                 // and delivers the frames it buffered right after: the writer opens first.
-                if case .success(.upgraded(let channel)) = result { writer.opened(channel) }
+                switch result {
+                case .success(.upgraded(let channel)): writer.opened(channel)
+                case .success(.notUpgraded): break  // closed by `run`
+                case .failure: channel.close(promise: nil)  // a bad 101 (wrong accept key…): NIO leaves the socket open
+                }
                 promise.completeWith(result)
             }
             return promise.futureResult

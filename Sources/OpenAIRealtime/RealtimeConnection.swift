@@ -183,8 +183,10 @@ public final class RealtimeConnection: Sendable {
         case .upgraded(let channel):
             return try await withTaskCancellationHandler {
                 try await ended.futureResult.get()
-            } onCancel: {
-                channel.close(promise: nil)
+            } onCancel: { [writer] in
+                // Promptly, but politely: the close frame (after what is queued) goes out, then the socket closes.
+                writer.close()
+                channel.eventLoop.execute { channel.close(promise: nil) }
             }
         }
     }

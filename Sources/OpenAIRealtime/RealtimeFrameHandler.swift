@@ -57,6 +57,13 @@ final class RealtimeFrameHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("Realtime socket error: \(error)")
+        // NIO's protocol-error handler already sends the close for codec errors and then closes.
+        if error is NIOWebSocketError { return }
+        if let aggregation = error as? NIOWebSocketFrameAggregator.Error {
+            var payload = context.channel.allocator.buffer(capacity: 2)
+            payload.write(webSocketErrorCode: aggregation == .accumulatedFrameSizeIsTooLarge ? .messageTooLarge : .protocolError)
+            writer.writeControl(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload), on: context.channel, isCloseReply: true)
+        }
         context.close(promise: nil)
     }
 }

@@ -13,9 +13,11 @@ final class RealtimeSocketWriter: Sendable {
         case close
     }
 
-    /// Set once a close frame (ours or our reply) is written: at most one goes out.
+    /// Set once a close frame (ours or our reply) is written: at most one goes out. Holds the timer that
+    /// ends the connection if the server never answers our close.
     private final class CloseFlag: Sendable {
         let sent = Atomic(false)
+        let timer = Mutex<Scheduled<Void>?>(nil)
     }
 
     private let queue: EventLoopWriteQueue<Outgoing>
@@ -35,7 +37,8 @@ final class RealtimeSocketWriter: Sendable {
                 payload.write(webSocketErrorCode: .normalClosure)
                 channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload), promise: nil)
                 // The server answers with its close frame and ends the connection; bounded if it does not.
-                channel.eventLoop.scheduleTask(in: RealtimeConnection.timeAmount(closeTimeout)) { channel.close(promise: nil) }
+                let timer = channel.eventLoop.scheduleTask(in: RealtimeConnection.timeAmount(closeTimeout)) { channel.close(promise: nil) }
+                closeFlag.timer.withLock { $0 = timer }
             }
         }
     }
@@ -71,6 +74,7 @@ final class RealtimeSocketWriter: Sendable {
     /// The socket is gone (or never opened): every later `send` throws `.closed`.
     func finished() {
         queue.finish()
+        closeFlag.timer.withLock { $0 }?.cancel()
     }
 
     /// Writes a control frame (pong, close reply) on the loop, after everything queued so far. A close

@@ -6,7 +6,7 @@ import Synchronization
 
 /// What the loopback server saw, shared with the test.
 final class ServerRecord: Sendable {
-    private let state = Mutex<(authorization: [String], beta: [String], messages: [String], unmaskedFrames: Int, pongs: [String])>(([], [], [], 0, []))
+    private let state = Mutex<(authorization: [String], beta: [String], messages: [String], unmaskedFrames: Int, pongs: [String], closeCodes: [Int])>(([], [], [], 0, [], []))
 
     func recordHandshake(_ headers: HTTPHeaders) {
         state.withLock {
@@ -17,6 +17,9 @@ final class ServerRecord: Sendable {
     func recordMessage(_ text: String) { state.withLock { $0.messages.append(text) } }
     func recordUnmaskedFrame() { state.withLock { $0.unmaskedFrames += 1 } }
     func recordPong(_ text: String) { state.withLock { $0.pongs.append(text) } }
+    func recordClose(_ code: Int) { state.withLock { $0.closeCodes.append(code) } }
+    /// Close codes of the close frames the client sent.
+    var closeCodes: [Int] { state.withLock { $0.closeCodes } }
     /// Client frames that arrived without a masking key (RFC 6455 §5.3: a client must mask every frame).
     var unmaskedFrames: Int { state.withLock { $0.unmaskedFrames } }
     var pongs: [String] { state.withLock { $0.pongs } }
@@ -140,6 +143,8 @@ private final class FakeRealtimeHandler: ChannelInboundHandler {
                 }
             }
         case .connectionClose:
+            var closeData = frame.unmaskedData
+            record.recordClose(closeData.readWebSocketErrorCode().map { Int(UInt16(webSocketErrorCode: $0)) } ?? 1005)
             if !sentClose {
                 // Echo the client's close, then end the TCP connection (the server closes first).
                 var data = frame.unmaskedData

@@ -112,6 +112,29 @@ import Testing
         #expect(server.record.unmaskedFrames == 0)
     }
 
+    @Test func cancellingTheTaskSendsTheCloseFrameBeforeDroppingTheSocket() async throws {
+        let server = try await FakeRealtimeWebSocketServer.start(mode: .handshakeThenWait, expectedKey: "k")
+        let connection = RealtimeConnection(
+            configuration: RealtimeConnectionConfiguration(url: "ws://127.0.0.1:\(server.port)/v1/realtime", apiKey: "k"), logger: logger)
+        let (created, createdContinuation) = AsyncStream.makeStream(of: Void.self)
+        try await withTimeout(20) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    _ = try? await connection.run { inbound in
+                        if case .success(.sessionCreated) = inbound { createdContinuation.yield() }
+                    }
+                }
+                for await _ in created { break }
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+        }
+        // The server reads the close frame the client wrote before its socket went away.
+        for _ in 0..<200 where server.record.closeCodes.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        await server.stop()
+        #expect(server.record.closeCodes == [1000])
+    }
+
     @Test func aServerThatNeverAnswersTheUpgradeIsGivenUpOn() async throws {
         let server = try await SilentTCPServer.start()
         let connection = RealtimeConnection(
