@@ -168,8 +168,8 @@ public final class RealtimeConnection: Sendable {
         do {
             outcome = try await withTaskCancellationHandler {
                 try await upgrade.get()
-            } onCancel: {
-                upgrade.whenSuccess { if case .upgraded(let channel) = $0 { channel.close(promise: nil) } }
+            } onCancel: { [writer] in
+                upgrade.whenSuccess { if case .upgraded(let channel) = $0 { Self.closePolitely(channel, writer: writer) } }
             }
         } catch {
             ended.succeed(RealtimeConnectionEnd(closeCode: nil, reason: nil))
@@ -184,11 +184,16 @@ public final class RealtimeConnection: Sendable {
             return try await withTaskCancellationHandler {
                 try await ended.futureResult.get()
             } onCancel: { [writer] in
-                // Promptly, but politely: the close frame (after what is queued) goes out, then the socket closes.
-                writer.close()
-                channel.eventLoop.execute { channel.close(promise: nil) }
+                Self.closePolitely(channel, writer: writer)
             }
         }
+    }
+
+    /// Cancellation: promptly, but politely — the close frame (after what is queued) goes out, then the
+    /// socket closes, without waiting for the server's reply.
+    static func closePolitely(_ channel: any Channel, writer: RealtimeSocketWriter) {
+        writer.close()
+        channel.eventLoop.execute { channel.close(promise: nil) }
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {
