@@ -35,9 +35,11 @@ import WSClient
         #expect(result.echoedMarks == ["greeting-end"])
         let received = try #require(result.firstOffset { $0 == .markReceived(name: "greeting-end") })
         let echoed = try #require(result.firstOffset { $0 == .markEchoed(name: "greeting-end", cleared: false) })
-        let audioStart = try #require(result.firstOffset { $0 == .botAudioStarted })
-        #expect(echoed - audioStart >= 940, "echo \(echoed) ms, audio began \(audioStart) ms")
-        #expect(echoed - received >= 800 && echoed - received <= 2_000, "\(result)")
+        #expect(result.firstOffset { $0 == .botAudioStarted } != nil)
+        // The mark arrived right after the second of audio; playback ticks run on a fixed 20 ms schedule (a late
+        // tick is caught up, never run early), so the echo comes at least ~980 ms after the mark's arrival. Measured
+        // from the first played tick instead, a late first tick plus its catch-up made it 935 ms on a busy VM.
+        #expect(echoed - received >= 940 && echoed - received <= 2_000, "echo \(echoed) ms, mark received \(received) ms: \(result)")
         #expect(result.events.contains { $0.kind == .botAudioEnded(playedMilliseconds: 1_000) })
 
         // Server side: the wire format Twilio sends.
