@@ -53,7 +53,7 @@ struct RealtimeChannelSetup: Sendable {
             let upgrade = try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
             // A server that accepts TCP and never answers the upgrade: give up after the handshake timeout.
             let promise = channel.eventLoop.makePromise(of: RealtimeUpgradeOutcome.self)
-            let deadline = channel.eventLoop.scheduleTask(in: RealtimeConnection.timeAmount(configuration.handshakeTimeout)) {
+            let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
                 promise.succeed(.notUpgraded(channel, timedOut: true))
             }
             upgrade.whenComplete { [writer] result in

@@ -134,10 +134,7 @@ public final class RealtimeConnection: Sendable {
             return value
         }
         if alreadyStarted { throw RealtimeConnectionError.alreadyStarted }
-        defer {
-            writer.close()
-            writer.finished()
-        }
+        defer { writer.finished() }
         let endpoint = try RealtimeEndpoint(parsing: configuration.url)
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: endpoint.hostHeader)
@@ -156,7 +153,7 @@ public final class RealtimeConnection: Sendable {
         let upgrade: EventLoopFuture<RealtimeUpgradeOutcome>
         do {
             upgrade = try await ClientBootstrap(group: eventLoop)
-                .connectTimeout(Self.timeAmount(configuration.handshakeTimeout))
+                .connectTimeout(TimeAmount(configuration.handshakeTimeout))
                 .channelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 2_048, maximum: Self.receiveBufferLimit))
                 .channelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: Self.writeHighWaterMark / 2, high: Self.writeHighWaterMark))
                 .connect(host: endpoint.host, port: endpoint.port) { channel in setup.configure(channel) }
@@ -196,8 +193,4 @@ public final class RealtimeConnection: Sendable {
         channel.eventLoop.execute { channel.close(promise: nil) }
     }
 
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
 }

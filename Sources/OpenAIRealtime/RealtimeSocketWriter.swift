@@ -37,7 +37,7 @@ final class RealtimeSocketWriter: Sendable {
                 payload.write(webSocketErrorCode: .normalClosure)
                 channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload), promise: nil)
                 // The server answers with its close frame and ends the connection; bounded if it does not.
-                let timer = channel.eventLoop.scheduleTask(in: RealtimeConnection.timeAmount(closeTimeout)) { channel.close(promise: nil) }
+                let timer = channel.eventLoop.scheduleTask(in: TimeAmount(closeTimeout)) { channel.close(promise: nil) }
                 closeFlag.timer.withLock { $0 = timer }
             }
         }
@@ -59,9 +59,6 @@ final class RealtimeSocketWriter: Sendable {
     func close() {
         queue.appendLast(.close)
     }
-
-    /// Whether `close()` was called (or the socket ended).
-    var isClosed: Bool { queue.isClosed }
 
     /// Whether our close frame went out (so a server close is the reply, not a request).
     var closeFrameSent: Bool { closeFlag.sent.load(ordering: .relaxed) }

@@ -23,8 +23,8 @@ final class DirectPhoneLeg<Encoder: MediaFrameEncoder>: PhoneLeg {
         case close
     }
 
-    /// Reports each transmit problem to the session once; notes when the close came due.
-    private final class TransmitProblems: Sendable {
+    /// Shared with the queue's writer: reports each transmit problem to the session once, notes when the close came due.
+    private final class LegSignals: Sendable {
         let stallReported = Atomic(false)
         let deathReported = Atomic(false)
         let closeReached = Atomic(false)
@@ -45,7 +45,7 @@ final class DirectPhoneLeg<Encoder: MediaFrameEncoder>: PhoneLeg {
     private let queue: EventLoopWriteQueue<Outgoing>
     private let closeRequests: AsyncStream<Void>
     private let closeRequested: AsyncStream<Void>.Continuation
-    private let problems: TransmitProblems
+    private let signals: LegSignals
 
     /// - Parameters:
     ///   - channel: The upgraded media-stream connection (its pipeline ends in NIO's WebSocket codec).
@@ -53,33 +53,33 @@ final class DirectPhoneLeg<Encoder: MediaFrameEncoder>: PhoneLeg {
     init(encoder: Encoder, channel: any Channel, queueLimit: Int = 4_096, onTransmitProblem: @escaping @Sendable (CallEvent) -> Void) {
         self.encoder = encoder
         self.channel = channel
-        let problems = TransmitProblems(report: onTransmitProblem)
-        self.problems = problems
+        let signals = LegSignals(report: onTransmitProblem)
+        self.signals = signals
         let (closeRequests, closeRequested) = AsyncStream.makeStream(of: Void.self)
         self.closeRequests = closeRequests
         self.closeRequested = closeRequested
         queue = EventLoopWriteQueue(limit: queueLimit) { outgoing, channel in
             switch outgoing {
             case .text(let text):
-                guard channel.isActive else { return problems.dead() }
+                guard channel.isActive else { return signals.dead() }
                 var buffer = channel.allocator.buffer(capacity: text.utf8.count)
                 buffer.writeString(text)
                 channel.write(WebSocketFrame(fin: true, opcode: .text, data: buffer), promise: nil)
             case .close:
                 closeRequested.yield()
                 closeRequested.finish()
-                problems.closeReached.store(true, ordering: .relaxed)
+                signals.closeReached.store(true, ordering: .relaxed)
             }
         }
         queue.open(on: channel)
     }
 
     func send(_ command: PhoneCommand) {
-        if !channel.isWritable { problems.stalled() }
+        if !channel.isWritable { signals.stalled() }
         do {
             try queue.append(.text(encoder.frame(for: command)))
         } catch .full {
-            problems.stalled()
+            signals.stalled()
         } catch {
             // The stream already ended: the session hears `streamStopped` from the reader.
         }
@@ -90,7 +90,7 @@ final class DirectPhoneLeg<Encoder: MediaFrameEncoder>: PhoneLeg {
     }
 
     /// Whether the loop reached `close()` in the queue (every frame before it is written).
-    var closeWasRequested: Bool { problems.closeReached.load(ordering: .relaxed) }
+    var closeWasRequested: Bool { signals.closeReached.load(ordering: .relaxed) }
 
     /// Ends the queue when the socket is gone.
     func finish() {
