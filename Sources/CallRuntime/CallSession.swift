@@ -3,25 +3,43 @@ import Logging
 import Synchronization
 
 /// The one owner of a call (DESIGN, principle 1): every input of the call — media frames, agent events,
-/// webhooks, timer expiries, results of our own REST commands and store writes — arrives in its inbox,
-/// and one loop applies them, in order, to the call's `CallStateMachine` and executes the actions.
-/// Nothing else touches the call's state. Timers, the agent session and REST commands run as child tasks
-/// of the session's task group, so they end with it.
+/// webhooks, timer expiries, results of our own REST commands and store writes — arrives in its inbox
+/// and is applied, one at a time and in order, to the call's `CallStateMachine`, whose actions are then
+/// executed. Nothing else touches the call's state.
+///
+/// The inbox is a `SerialInbox`: the thread that delivers an input applies it (and whatever queued up
+/// meanwhile) at once, so a media frame read on a socket's event loop goes through the machine and out to
+/// the other socket on that loop, without waking a task. Work that waits — timers, the agent session, REST
+/// commands, store writes — runs as child tasks of `run()`'s task group, so it ends with the call.
 public final class CallSession: Sendable {
     public let info: CallInfo
-    private let inbox: AsyncStream<CallEvent>.Continuation
-    private let events: AsyncStream<CallEvent>
+    /// The state only the inbox's current applier touches (and `run()` once the inbox is idle and closed).
+    private struct Core: ~Copyable {
+        var machine: CallStateMachine
+        var actions: [CallAction] = []
+        var agentLeg: (any AgentLeg)?
+        /// The finalized record's write: the call ends (and says CALL_FINALIZED) once it is stored.
+        var finalWrite: Int?
+        var finalMarker: LogMarker?
+        var ended = false
+    }
+    private let core: Mutex<Core>
+    private let inbox = SerialInbox<CallEvent>()
+    /// Child tasks for `run()`'s group; finished when the call ends.
+    private let spawns: AsyncStream<@Sendable () async -> Void>.Continuation
+    private let spawnRequests: AsyncStream<@Sendable () async -> Void>
     private let phone = Mutex<(any PhoneLeg)?>(nil)
-    private let configuration: CallConfiguration
     private let agent: any AgentConnector
     private let carrier: any CarrierControl
     private let store: any CallRecordSink
     private let logger: Logger
     private let observer: (any CallObserver)?
     private let finished = Mutex(false)
-    /// Unix time in milliseconds when the session started; the machine's clock counts from it, so the
+    /// Unix time in milliseconds when the session was made; the machine's clock counts from it, so the
     /// times it writes to the store are wall-clock times (and still monotonic within the call).
     private let epoch: Milliseconds
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
 
     /// - Parameter epoch: Unix time (ms) now; the session's clock is monotonic from there.
     public init(
@@ -30,7 +48,10 @@ public final class CallSession: Sendable {
     ) {
         self.info = info
         self.epoch = epoch
-        self.configuration = configuration
+        self.start = clock.now
+        var core = Core(machine: CallStateMachine(configuration: configuration))
+        core.actions.reserveCapacity(16)
+        self.core = Mutex(core)
         self.agent = agent
         self.carrier = carrier
         self.store = store
@@ -38,12 +59,14 @@ public final class CallSession: Sendable {
         logger[metadataKey: "call_id"] = "\(info.callID)"
         self.logger = logger
         self.observer = observer
-        (events, inbox) = AsyncStream.makeStream(of: CallEvent.self)
+        (spawnRequests, spawns) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
     }
 
-    /// Puts an input into the call's inbox. Safe from any task; ignored once the call is finalized.
+    /// Delivers an input. Safe from any thread; applied before this returns unless another thread is
+    /// applying the call's inputs right now (then that one applies it next). Inputs delivered before
+    /// `run()` wait for it; inputs after the call ended are ignored.
     public func deliver(_ event: CallEvent) {
-        inbox.yield(event)
+        if inbox.enqueue(event) { applyQueued() }
     }
 
     /// Attaches the media stream's writer (when its `start` frame arrives).
@@ -61,37 +84,21 @@ public final class CallSession: Sendable {
 
     /// Runs the call until it is finalized. Cancelling the task ends the call at once (no politeness).
     public func run() async {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var machine = CallStateMachine(configuration: configuration)
-        var actions: [CallAction] = []
-        actions.reserveCapacity(16)
-        var agentLeg: (any AgentLeg)?
-        /// The finalized record's write: the session ends (and says CALL_FINALIZED) once it is stored.
-        var finalWrite: Int?
         var finalMarker: LogMarker?
         await withDiscardingTaskGroup { group in
-            for await event in events {
-                if machine.isFinalized {
-                    // Only the store's remaining acknowledgements arrive now (S4).
-                    if case .storeWriteAcknowledged(let id, _) = event, id == finalWrite { break }
-                    continue
-                }
-                let now = epoch + Self.milliseconds(clock.now - start)
-                actions.removeAll(keepingCapacity: true)
-                machine.handle(event, at: now, into: &actions)
-                for action in actions {
-                    if case .store(let id, .finalized) = action { finalWrite = id }
-                    if case .log(let marker) = action, case .callFinalized = marker {
-                        finalMarker = marker  // said once the finalized record is stored
-                        continue
-                    }
-                    execute(action, group: &group, clock: clock, start: start, agentLeg: &agentLeg)
-                }
-                if machine.isFinalized && finalWrite == nil { break }
+            if inbox.open() { applyQueued() }
+            for await work in spawnRequests {
+                group.addTask { await work() }
             }
-            inbox.finish()
-            agentLeg?.close()
+            // Ended, or cancelled: once no applier runs, this task alone owns the call; the children's
+            // last inputs (a cancelled agent's close, say) are dropped.
+            await inbox.closeAndWaitUntilIdle()
+            spawns.finish()
+            finalMarker = core.withLock { core -> LogMarker? in
+                if !core.ended { core.agentLeg?.close() }
+                core.agentLeg = nil
+                return core.finalMarker
+            }
             group.cancelAll()
         }
         if let finalMarker { log(finalMarker) }
@@ -100,15 +107,58 @@ public final class CallSession: Sendable {
         observer?.callFinished(info.callID)
     }
 
+    /// The applier's loop: every queued input, in order, until the inbox is empty (or closed).
+    private func applyQueued() {
+        while let event = inbox.next() {
+            core.withLock { apply(event, to: &$0) }
+        }
+    }
+
+    private func apply(_ event: CallEvent, to core: inout Core) {
+        if core.machine.isFinalized {
+            // Only the store's remaining acknowledgements arrive now (S4).
+            if case .storeWriteAcknowledged(let id, _) = event, id == core.finalWrite { end(&core) }
+            return
+        }
+        let now = epoch + Self.milliseconds(clock.now - start)
+        core.actions.removeAll(keepingCapacity: true)
+        core.machine.handle(event, at: now, into: &core.actions)
+        let actions = core.actions
+        for action in actions {
+            if case .store(let id, .finalized) = action { core.finalWrite = id }
+            if case .log(let marker) = action, case .callFinalized = marker {
+                core.finalMarker = marker  // said once the finalized record is stored
+                continue
+            }
+            execute(action, agentLeg: &core.agentLeg)
+        }
+        if core.machine.isFinalized && core.finalWrite == nil { end(&core) }
+    }
+
+    /// The call is over: the agent session closes, later inputs are dropped, and `run()`'s group ends.
+    private func end(_ core: inout Core) {
+        core.ended = true
+        core.agentLeg?.close()
+        inbox.close()
+        spawns.finish()
+    }
+
+    /// `deliver` without keeping the session alive: child work waits in `spawns` until `run()` takes it.
+    private var weakDeliver: @Sendable (CallEvent) -> Void {
+        { [weak self] event in self?.deliver(event) }
+    }
+
+    /// Runs `work` as a child task of `run()`'s group (dropped once the call ended).
+    private func spawn(_ work: @escaping @Sendable () async -> Void) {
+        spawns.yield(work)
+    }
+
     static func milliseconds(_ duration: Duration) -> Milliseconds {
         let (seconds, attoseconds) = duration.components
         return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }
 
-    private func execute(
-        _ action: CallAction, group: inout DiscardingTaskGroup, clock: ContinuousClock, start: ContinuousClock.Instant,
-        agentLeg: inout (any AgentLeg)?
-    ) {
+    private func execute(_ action: CallAction, agentLeg: inout (any AgentLeg)?) {
         switch action {
         case .sendAudio(let audio):
             phone.withLock { $0?.send(.audio(audio)) }
@@ -120,25 +170,25 @@ public final class CallSession: Sendable {
             phone.withLock { $0?.close() }
         case .startStream:
             let call = info
-            group.addTask { [carrier, inbox] in
+            spawn { [weak self, carrier] in
                 let outcome = await carrier.startStream(call)
                 switch outcome {
-                case .alreadyEnded: inbox.yield(.streamStartRefusedCallEnded)
-                case .failed(let reason): inbox.yield(.streamFailed(reason: reason))
+                case .alreadyEnded: self?.deliver(.streamStartRefusedCallEnded)
+                case .failed(let reason): self?.deliver(.streamFailed(reason: reason))
                 case .succeeded: break
                 }
             }
         case .answerCall:
             let call = info
-            group.addTask { [carrier, inbox] in
-                inbox.yield(.answerResult(await carrier.answer(call)))
+            spawn { [weak self, carrier] in
+                let outcome = await carrier.answer(call)
+                self?.deliver(.answerResult(outcome))
             }
         case .startAgentSession:
             let leg = agent.makeAgent(for: info)
             agentLeg = leg
-            group.addTask { [inbox] in
-                await leg.run { event in inbox.yield(event) }
-            }
+            let deliver = weakDeliver
+            spawn { await leg.run(deliver: deliver) }
         case .forwardCallerAudio(let audio):
             agentLeg?.send(.appendAudio(audio))
         case .cancelResponse(let id):
@@ -156,32 +206,35 @@ public final class CallSession: Sendable {
         case .hangUp(let reason):
             let call = info
             observer?.hangupRequested(info.callID, reason: reason)
-            group.addTask { [carrier, inbox] in
-                inbox.yield(.hangupResult(await carrier.hangUp(call)))
+            spawn { [weak self, carrier] in
+                let outcome = await carrier.hangUp(call)
+                self?.deliver(.hangupResult(outcome))
             }
         case .transfer(let target):
             let call = info
-            group.addTask { [carrier, inbox] in
-                inbox.yield(.transferResult(await carrier.transfer(call, to: target)))
+            spawn { [weak self, carrier] in
+                let outcome = await carrier.transfer(call, to: target)
+                self?.deliver(.transferResult(outcome))
             }
         case .store(let writeID, let record):
             let callID = info.callID
-            group.addTask { [store, inbox] in
+            let deliver = weakDeliver
+            spawn { [store] in
                 await store.submit(callID: callID, record: record) { succeeded in
-                    inbox.yield(.storeWriteAcknowledged(writeID: writeID, succeeded: succeeded))
+                    deliver(.storeWriteAcknowledged(writeID: writeID, succeeded: succeeded))
                 }
             }
         case .finalize:
             break
         case .armTimer(let kind, let generation, let deadline):
             let instant = start + .milliseconds(deadline - epoch)
-            group.addTask { [inbox] in
+            spawn { [weak self, clock] in
                 do {
                     try await Task.sleep(until: instant, clock: clock)
                 } catch {
                     return  // cancelled with the session
                 }
-                inbox.yield(.timerFired(kind, generation: generation))
+                self?.deliver(.timerFired(kind, generation: generation))
             }
         case .cancelTimer:
             break  // a cancelled timer's expiry is stale when it arrives (S6); its task ends with the session

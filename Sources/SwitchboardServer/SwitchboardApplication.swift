@@ -126,7 +126,7 @@ public enum SwitchboardApplication {
             router: router,
             server: .http1WebSocketUpgrade(
                 webSocketRouter: router,
-                configuration: .init(ws: .init(maxFrameSize: TwilioMediaStream.maxMessageSize, closeTimeout: .seconds(5)))),
+                configuration: .init(ws: .init(maxFrameSize: MediaStreamConnection.maxMessageSize, closeTimeout: .seconds(5)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 4096),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port

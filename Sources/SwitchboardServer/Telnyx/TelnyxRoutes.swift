@@ -33,8 +33,10 @@ struct TelnyxRoutes: Sendable {
         } onUpgrade: { inbound, outbound, context in
             let token = context.request.headers[Self.streamTokenHeader]
                 ?? context.request.headers[.authorization].map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 }
-            await TelnyxMediaStream(registry: registry, streams: streams, logger: logger)
-                .run(inbound: inbound, outbound: outbound, channel: context.requestContext.channel, upgradeToken: token)
+            let channel = context.requestContext.channel
+            await MediaStreamConnection.run(inbound: inbound, outbound: outbound, channel: channel, carrier: "telnyx", logger: logger) { handOverLeg in
+                TelnyxMediaReader(registry: registry, streams: streams, channel: channel, upgradeToken: token, logger: logger, handOverLeg: handOverLeg)
+            }
         }
     }
 

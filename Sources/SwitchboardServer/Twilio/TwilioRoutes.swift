@@ -32,8 +32,10 @@ struct TwilioRoutes: Sendable {
             await MediaStreamSocket.prepare(context.channel)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            await TwilioMediaStream(registry: registry, logger: logger)
-                .run(inbound: inbound, outbound: outbound, channel: context.requestContext.channel)
+            let channel = context.requestContext.channel
+            await MediaStreamConnection.run(inbound: inbound, outbound: outbound, channel: channel, carrier: "twilio", logger: logger) { handOverLeg in
+                TwilioMediaReader(registry: registry, channel: channel, logger: logger, handOverLeg: handOverLeg)
+            }
         }
     }
 
