@@ -1,18 +1,13 @@
 import AsyncHTTPClient
-import HTTPTypes
 import Foundation
 import Logging
 import NIOCore
 import ProviderFakes
-import WSClient
 
-/// An input of one load phone's loop.
-enum BenchPhoneInput: Sendable {
-    case tick
-    case message(String)
+/// What the carrier's REST fake hands a load phone.
+enum BenchPhoneInput: Sendable, Equatable {
     /// The carrier's REST API took the server's hangup.
     case hangup
-    case closed
 }
 
 /// What every load phone shares.
@@ -23,7 +18,6 @@ struct BenchPhoneContext: Sendable {
     /// Signs the Telnyx webhooks.
     let telnyxSigner: FakeTelnyxSigner
     let collector: BenchCollector
-    let ticker: BenchTicker
     let calls: BenchCallTable
     let httpClient: HTTPClient
     let frames: BenchFrames

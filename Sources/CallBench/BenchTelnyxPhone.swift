@@ -1,15 +1,13 @@
 import AsyncHTTPClient
 import Foundation
-import HTTPTypes
 import NIOCore
 import ProviderFakes
-import WSClient
 
 /// A lightweight phone that calls exactly as Telnyx does: a signed `call.initiated` webhook, then —
 /// as the server's commands arrive at `BenchTelnyxControl` — `call.answered`, `streaming.started` and
 /// the media WebSocket to `stream_url` with `x-telnyx-streaming-auth-token` (`connected`/`start`/`media`
 /// every 20 ms/`mark` echoes/`stop`), and after the server's `hangup` the `stop` frame and `call.hangup`.
-/// The stream itself is the shared `BenchPhoneSession` in the Telnyx dialect.
+/// The stream itself is the shared ``BenchPhoneHandler`` in the Telnyx dialect.
 struct BenchTelnyxPhone: Sendable {
     let index: Int
     let plan: BenchCallerPlan
@@ -24,7 +22,7 @@ struct BenchTelnyxPhone: Sendable {
         context.calls.register(callSid: identity.callControlId, call: index, inbox: inbox, commands: commandSink)
         defer { context.calls.remove(callSid: identity.callControlId) }
         let webhooks = BenchTelnyxWebhooks(context: context, identity: identity)
-        let outcome = LockedValue(BenchPhoneSession<BenchTelnyxDialect>.Result())
+        var result = BenchPhoneHandler<BenchTelnyxDialect>.Result()
         let state = LockedValue<String?>(nil)
         do {
             try await webhooks.send(FakeTelnyxEvent.callInitiated, FakeTelnyxPayloads.initiated(identity))
@@ -35,22 +33,14 @@ struct BenchTelnyxPhone: Sendable {
                 callControlId: identity.callControlId, callSessionId: identity.callSessionId, streamId: FakeTelnyxIDs.upperUUID(),
                 userId: FakeTelnyxIDs.upperUUID(), from: identity.from, to: identity.to, clientState: state.value,
                 authToken: stream.authToken, parameters: stream.parameters)
-            var headers = HTTPFields()
-            if let token = stream.authToken, let name = HTTPField.Name("x-telnyx-streaming-auth-token") { headers[name] = token }
-            let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers, closeTimeout: .seconds(2))
-            let session = BenchPhoneSession(index: index, dialect: dialect, plan: plan, context: context)
-            try await WebSocketClient.connect(
-                url: BenchPhoneContext.loopbackURL(stream.streamURL), configuration: configuration, logger: context.logger
-            ) { inbound, outbound, _ in
-                let result = await session.run(inbound: inbound, outbound: outbound, inputs: inputs, inbox: inbox)
-                outcome.withLock { $0 = result }
-            }
+            let headers = stream.authToken.map { [("x-telnyx-streaming-auth-token", $0)] } ?? []
+            result = try await BenchMediaSocket.run(
+                url: BenchPhoneContext.loopbackURL(stream.streamURL), headers: headers, index: index, dialect: dialect, plan: plan,
+                context: context, hangups: inputs)
         } catch {
             context.logger.debug("bench call \(index) failed: \(error)")
         }
-        context.ticker.unsubscribe(call: index)
         commandSink.finish()
-        let result = outcome.value
         context.collector.callEnded(call: index, completed: result.completed, cutoff: result.cutoff)
         // The call is over on the carrier: `call.hangup` (ours if the server hung up, else the caller's).
         try? await webhooks.send(

@@ -1,14 +1,12 @@
 import AsyncHTTPClient
 import Foundation
-import HTTPTypes
 import NIOCore
 import ProviderFakes
-import WSClient
 
 /// A lightweight phone that dials exactly as Twilio does — signed voice webhook, TwiML
 /// `<Connect><Stream>`, the Media Streams WebSocket with `X-Twilio-Signature`, `connected`/`start`/`media`
-/// every 20 ms/`mark` echoes/`stop`, a real-time playback buffer with `clear` — with one loop per call,
-/// driven by the shared ticker, and stamped frames.
+/// every 20 ms/`mark` echoes/`stop`, a real-time playback buffer with `clear` — its media stream a
+/// ``BenchPhoneHandler`` on the socket's event loop, with stamped frames.
 struct BenchTwilioPhone: Sendable {
     let index: Int
     let plan: BenchCallerPlan
@@ -21,28 +19,19 @@ struct BenchTwilioPhone: Sendable {
         let (inputs, inbox) = AsyncStream.makeStream(of: BenchPhoneInput.self)
         context.calls.register(callSid: callSid, call: index, inbox: inbox)
         defer { context.calls.remove(callSid: callSid) }
-        let outcome = LockedValue(BenchPhoneSession<BenchTwilioDialect>.Result())
+        var result = BenchPhoneHandler<BenchTwilioDialect>.Result()
         do {
             let stream = try await postVoiceWebhook(callSid: callSid)
             var parameters: [String: String] = [:]
             for parameter in stream.parameters { parameters[parameter.name] = parameter.value }
-            var headers = HTTPFields()
-            if let name = HTTPField.Name("X-Twilio-Signature") {
-                headers[name] = FakeTwilioSigning.signature(url: stream.url, parameters: [], authToken: context.authToken)
-            }
-            let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers, closeTimeout: .seconds(2))
-            let url = BenchPhoneContext.loopbackURL(stream.url)
+            let signature = FakeTwilioSigning.signature(url: stream.url, parameters: [], authToken: context.authToken)
             let dialect = BenchTwilioDialect(accountSid: context.accountSid, callSid: callSid, streamSid: streamSid, parameters: parameters)
-            let session = BenchPhoneSession(index: index, dialect: dialect, plan: plan, context: context)
-            try await WebSocketClient.connect(url: url, configuration: configuration, logger: context.logger) { inbound, outbound, _ in
-                let result = await session.run(inbound: inbound, outbound: outbound, inputs: inputs, inbox: inbox)
-                outcome.withLock { $0 = result }
-            }
+            result = try await BenchMediaSocket.run(
+                url: BenchPhoneContext.loopbackURL(stream.url), headers: [("X-Twilio-Signature", signature)], index: index, dialect: dialect,
+                plan: plan, context: context, hangups: inputs)
         } catch {
             context.logger.debug("bench call \(index) failed: \(error)")
         }
-        context.ticker.unsubscribe(call: index)
-        let result = outcome.value
         context.collector.callEnded(call: index, completed: result.completed, cutoff: result.cutoff)
         await postStatusCallback(callSid: callSid)
         return result.completed

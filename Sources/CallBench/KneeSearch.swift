@@ -33,6 +33,18 @@ public struct KneeSearch: Sendable, Equatable {
         return mid > low ? mid : nil
     }
 
+    /// Steal above this (percent of the machine's CPU time taken by the hypervisor during a run) spoils a
+    /// failed run: the VM, not the server, may have missed the limits.
+    public static let stealLimitPercent = 5.0
+    /// Most runs of one N (the first plus repeats of spoiled failures).
+    public static let attemptsPerStep = 3
+
+    /// Whether a run of one step is repeated before it counts: only a failure under heavy steal, and at
+    /// most `attemptsPerStep` runs in all. A pass always counts.
+    public static func repeatsStep(passed: Bool, stealPercent: Double?, attempt: Int) -> Bool {
+        !passed && (stealPercent ?? 0) > stealLimitPercent && attempt < attemptsPerStep
+    }
+
     /// Records the result of a run of `calls`.
     public mutating func record(calls: Int, passed: Bool) {
         runs += 1

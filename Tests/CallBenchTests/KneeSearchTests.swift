@@ -22,6 +22,15 @@ import Testing
         #expect(runs.count <= 10)
     }
 
+    @Test func onlyFailuresUnderHeavyStealAreRepeatedAndAtMostTwice() {
+        #expect(KneeSearch.repeatsStep(passed: false, stealPercent: 10.9, attempt: 1))
+        #expect(KneeSearch.repeatsStep(passed: false, stealPercent: 10.9, attempt: 2))
+        #expect(!KneeSearch.repeatsStep(passed: false, stealPercent: 10.9, attempt: 3), "three runs of one step at most")
+        #expect(!KneeSearch.repeatsStep(passed: false, stealPercent: 2.0, attempt: 1), "a failure on a quiet machine counts")
+        #expect(!KneeSearch.repeatsStep(passed: false, stealPercent: nil, attempt: 1), "no steal reading: counts")
+        #expect(!KneeSearch.repeatsStep(passed: true, stealPercent: 30, attempt: 1), "a pass always counts")
+    }
+
     @Test func noPassingRunMeansNoKnee() {
         let (best, runs) = search(knee: 10)
         #expect(best == nil)

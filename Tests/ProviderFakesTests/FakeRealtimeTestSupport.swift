@@ -112,8 +112,16 @@ func withRealtimeConnection(
     _ server: FakeRealtimeServer, headers: HTTPFields = [.authorization: "Bearer sk-test"],
     _ body: @escaping @Sendable (inout RealtimeTestConnection) async throws -> Void
 ) async throws -> WebSocketCloseFrame? {
-    let url = try await server.realtimeURL()
-    return try await WebSocketClient.connect(
+    try await withRealtimeConnection(url: try await server.realtimeURL(), headers: headers, body)
+}
+
+/// Connects to the Realtime URL `url` (bearer token, GA), runs `body` on the connection, returns the close frame.
+@discardableResult
+func withRealtimeConnection(
+    url: String, headers: HTTPFields = [.authorization: "Bearer sk-test"],
+    _ body: @escaping @Sendable (inout RealtimeTestConnection) async throws -> Void
+) async throws -> WebSocketCloseFrame? {
+    try await WebSocketClient.connect(
         url: url, configuration: .init(maxFrameSize: 1 << 22, additionalHeaders: headers), logger: Logger(label: "test-client")
     ) { inbound, outbound, _ in
         var connection = RealtimeTestConnection(iterator: inbound.messages(maxSize: 1 << 24).makeAsyncIterator(), outbound: outbound)
