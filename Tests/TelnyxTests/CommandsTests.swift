@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import LoopbackTestSupport
 
 @testable import Telnyx
 
@@ -190,7 +191,7 @@ import Testing
 
     @Test func timeoutThenSuccess() async throws {
         try await withServer([.silence, .respond(status: 200, body: Self.ok)]) { server in
-            let result = await client(server.baseURL, timeout: .milliseconds(300)).hangUp(callControlId: Self.callControlId, commandId: Self.commandId)
+            let result = await client(server.baseURL, timeout: .seconds(1)).hangUp(callControlId: Self.callControlId, commandId: Self.commandId)
             #expect(result == .done)
             #expect(server.requests.count == 2)
             #expect(server.requests.allSatisfy { $0.body.contains("6f0e0000-1111-2222-3333-444455556666") })
@@ -198,10 +199,10 @@ import Testing
     }
 
     @Test func connectionRefusedFailsAfterAttempts() async throws {
-        let server = try await TelnyxLocalHTTPServer.start(replies: [])
-        let url = server.baseURL
-        try await server.shutdown()
-        let result = await client(url, attempts: 2, timeout: .milliseconds(500)).hangUp(callControlId: Self.callControlId)
+        // Bound, never listening: refused, and not taken over by a parallel test's server.
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let result = await client("http://127.0.0.1:\(refusing.port)", attempts: 2, timeout: .milliseconds(500)).hangUp(callControlId: Self.callControlId)
         guard case .failed(nil, nil, _) = result else {
             Issue.record("unexpected \(result)")
             return

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import LoopbackTestSupport
 import Testing
 
 @testable import Twilio
@@ -109,7 +110,9 @@ import Testing
 
     @Test func timeoutIsRetriedThenFails() async throws {
         try await withServer([.silence, .silence]) { server in
-            let result = await client(server.baseURL, attempts: 2, timeout: .milliseconds(200)).hangUp(callSid: Self.callSid)
+            // 1 s, not less: under a loaded test run the second attempt's connect alone took over 200 ms, so the
+            // server never saw its request.
+            let result = await client(server.baseURL, attempts: 2, timeout: .seconds(1)).hangUp(callSid: Self.callSid)
             guard case .failed(nil, nil, _) = result else {
                 Issue.record("expected failed without status, got \(result)")
                 return
@@ -119,10 +122,11 @@ import Testing
     }
 
     @Test func connectionRefusedIsRetriedThenFails() async throws {
-        let server = try await LocalHTTPServer.start(replies: [])
-        let deadURL = server.baseURL
-        try await server.shutdown()
-        let result = await client(deadURL, attempts: 2, timeout: .milliseconds(500)).hangUp(callSid: Self.callSid)
+        // A port bound but never listening refuses connections, and stays ours for the whole test (a closed
+        // server's port was taken over by a parallel test's server, which answered 404).
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let result = await client("http://127.0.0.1:\(refusing.port)", attempts: 2, timeout: .milliseconds(500)).hangUp(callSid: Self.callSid)
         guard case .failed(nil, nil, let message) = result else {
             Issue.record("expected failed without status, got \(result)")
             return
@@ -158,3 +162,4 @@ import Testing
         #expect(TwilioRetryPolicy(maxAttempts: 0).maxAttempts == 1)
     }
 }
+
