@@ -23,7 +23,10 @@ enum BenchMediaSocket {
         let finished = loop.makePromise(of: BenchPhoneHandler<Dialect>.Result.self)
         let requestHeaders = HTTPHeaders([("Host", "\(host):\(port)")] + headers)
 
-        let upgrade = try await ClientBootstrap(group: loop)
+        let upgrade: EventLoopFuture<NIOLoopBound<BenchPhoneHandler<Dialect>>?>
+        let upgraded: NIOLoopBound<BenchPhoneHandler<Dialect>>?
+        do {
+            upgrade = try await ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -51,8 +54,15 @@ enum BenchMediaSocket {
                     return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
                 }
             }
-        guard let handler = try await upgrade.get() else {
-            throw BenchError("media stream \(url): the server refused the WebSocket upgrade")
+            upgraded = try await upgrade.get()
+        } catch {
+            finished.fail(error)  // no handler was added to complete it
+            throw error
+        }
+        guard let handler = upgraded else {
+            let refused = BenchError("media stream \(url): the server refused the WebSocket upgrade")
+            finished.fail(refused)
+            throw refused
         }
         loop.execute { handler.value.begin() }
         return await withTaskCancellationHandler {

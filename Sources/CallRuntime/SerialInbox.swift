@@ -8,6 +8,10 @@ import Synchronization
 /// event loop reaches the machine on that loop, without waking a task.
 ///
 /// Lifecycle: inputs delivered before `open()` wait in the queue; after `close()` every input is dropped.
+///
+/// The applier applies whatever other threads queue meanwhile, without a cap: one call's inputs are a
+/// few per 20 ms, each applied in microseconds, so a turn is short; a call whose inputs arrived faster
+/// than they are applied would hold its deliverer's thread until the queue is empty.
 public final class SerialInbox<Input: Sendable>: Sendable {
     private struct State: ~Copyable {
         var pending: [Input] = []
@@ -63,6 +67,11 @@ public final class SerialInbox<Input: Sendable>: Sendable {
             }
             let input = state.pending[state.head]
             state.head += 1
+            if state.head > 64 && state.head * 2 > state.pending.count {
+                // A call that never pauses: drop the applied inputs (and the audio they hold) now and then.
+                state.pending.removeFirst(state.head)
+                state.head = 0
+            }
             return (input, nil)
         }
         waiter?.resume()

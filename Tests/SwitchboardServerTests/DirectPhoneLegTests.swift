@@ -65,7 +65,7 @@ private final class ReportedEvents: Sendable {
 
     @Test func closeWaitsForTheQueuedFramesThenReleasesTheCloser() async throws {
         let channel = EmbeddedChannel()
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
         let leg = TwilioPhoneLeg(encoder: TwilioFrameEncoder(streamSid: "MZ1"), channel: channel) { _ in }
         leg.send(.mark("last"))
         leg.close()

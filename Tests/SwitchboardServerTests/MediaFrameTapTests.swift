@@ -96,6 +96,17 @@ import Testing
         #expect(reader.received.isEmpty)
     }
 
+    @Test func aCloseBeforeTheHandOverEndsTheStreamOnlyAfterTheFramesBeforeIt() throws {
+        let (channel, tap, reader, _) = try Self.setUp()
+        try channel.writeInbound(Self.text("held"))
+        try channel.writeInbound(WebSocketFrame(fin: true, opcode: .connectionClose, data: ByteBuffer(bytes: [0x03, 0xE8])))
+        #expect(reader.endings == 0, "frames before the close are not applied yet")
+        tap.receiveEarly("early")
+        tap.goLive()
+        #expect(reader.received == ["early", "held"])
+        #expect(reader.endings == 1)
+    }
+
     @Test func theSocketGoingAwayEndsTheStream() throws {
         let (channel, tap, reader, _) = try Self.setUp()
         tap.goLive()

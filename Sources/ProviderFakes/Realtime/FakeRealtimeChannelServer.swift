@@ -193,6 +193,8 @@ final class FakeRealtimeSessionHandler: ChannelInboundHandler, RemovableChannelH
     private let probe: (any FakeRealtimeProbe)?
     private var context: ChannelHandlerContext?
     private var closing = false
+    /// The session-expiry timer (the only long one): cancelled with the session.
+    private var expiry: Scheduled<Void>?
 
     init(machine: FakeRealtimeSessionMachine, rejectsBeta: Bool, expiresAfter: Duration?, probe: (any FakeRealtimeProbe)?) {
         self.machine = machine
@@ -209,13 +211,14 @@ final class FakeRealtimeSessionHandler: ChannelInboundHandler, RemovableChannelH
             machine.start()
         }
         if let expiresAfter {
-            after(expiresAfter, on: context.eventLoop) { $0.handle(.expire) }
+            expiry = after(expiresAfter, on: context.eventLoop) { $0.handle(.expire) }
         }
         perform()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil  // timers still due find no context and a finished machine: they do nothing
+        expiry?.cancel()
+        self.context = nil  // ticks still due (at most one delta interval) find no context: they do nothing
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -248,6 +251,7 @@ final class FakeRealtimeSessionHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        expiry?.cancel()
         machine.handle(.clientClosed)
         context.fireChannelInactive()
     }
@@ -285,9 +289,12 @@ final class FakeRealtimeSessionHandler: ChannelInboundHandler, RemovableChannelH
         if wrote { context.flush() }
     }
 
-    private func after(_ delay: Duration, on loop: any EventLoop, _ body: @escaping @Sendable (FakeRealtimeSessionHandler) -> Void) {
+    @discardableResult
+    private func after(
+        _ delay: Duration, on loop: any EventLoop, _ body: @escaping @Sendable (FakeRealtimeSessionHandler) -> Void
+    ) -> Scheduled<Void> {
         let handler = NIOLoopBound(self, eventLoop: loop)
-        loop.scheduleTask(in: TimeAmount(delay)) { body(handler.value) }
+        return loop.scheduleTask(in: TimeAmount(delay)) { body(handler.value) }
     }
 
     static func closeFrame(code: UInt16, reason: String, allocator: ByteBufferAllocator) -> WebSocketFrame {

@@ -100,10 +100,17 @@ final class DirectPhoneLeg<Encoder: MediaFrameEncoder>: PhoneLeg {
 
     /// Waits for `close()` — after every frame queued before it is on the socket — and sends the
     /// WebSocket close (1000) through the handler that owns the close handshake. Returns at once when the
-    /// stream ends without a close.
-    func runCloser(outbound: WebSocketOutboundWriter) async {
+    /// stream ends without a close. A carrier that does not answer the close within `closeTimeout` has
+    /// its socket closed (this task is cancelled first when the stream ends in time).
+    func runCloser(outbound: WebSocketOutboundWriter, closeTimeout: Duration) async {
         for await _ in closeRequests {
             try? await outbound.close(.normalClosure, reason: nil)
+            do {
+                try await Task.sleep(for: closeTimeout)
+            } catch {
+                return
+            }
+            try? await channel.close()
             return
         }
     }

@@ -35,6 +35,9 @@ final class MediaFrameTap<Reader: MediaStreamReader>: ChannelInboundHandler, Rem
     /// Text frames that arrived before `goLive()`; nil once live.
     private var held: [String]? = []
     private var ended = false
+    /// The carrier closed (or the socket went away) before the hand-over finished: the stream ends once
+    /// the frames before the close are applied.
+    private var endPending = false
     private var context: ChannelHandlerContext?
 
     init(reader: Reader) {
@@ -85,16 +88,28 @@ final class MediaFrameTap<Reader: MediaStreamReader>: ChannelInboundHandler, Rem
         apply(text)
     }
 
+    /// A binary frame that was read before the tap was added (rejected by the reader, with the call id).
+    func rejectEarlyBinaryFrame() {
+        if !ended { reader.rejectBinaryFrame() }
+    }
+
     /// Every early frame is applied: apply the held ones and every later one as it arrives.
     func goLive() {
         guard let pending = held else { return }
         held = nil
         for text in pending { apply(text) }
+        if endPending { end() }
     }
 
-    /// Ends the stream once (the reader's `streamEnded`); later frames are dropped.
-    func end() {
+    /// Ends the stream once (the reader's `streamEnded`); later frames are dropped. Before the hand-over
+    /// is complete the end waits for it (`goLive()`), unless `now` (the handler's task is done with the
+    /// stream, so nothing earlier can still come).
+    func end(now: Bool = false) {
         guard !ended else { return }
+        guard now || held == nil else {
+            endPending = true
+            return
+        }
         ended = true
         held = nil
         reader.streamEnded()
@@ -103,7 +118,7 @@ final class MediaFrameTap<Reader: MediaStreamReader>: ChannelInboundHandler, Rem
     private func apply(_ text: String) {
         guard !ended else { return }
         if !reader.receive(text) {
-            end()
+            end(now: true)
             if let context { fireMarker(Self.endMarker, context: context) }
         }
     }

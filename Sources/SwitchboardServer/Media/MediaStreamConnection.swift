@@ -31,7 +31,7 @@ enum MediaStreamConnection {
                 let operations = channel.pipeline.syncOperations
                 let decoder = try operations.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
                 let aggregator = NIOWebSocketFrameAggregator(
-                    minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 256, maxAccumulatedFrameSize: maxMessageSize)
+                    minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 256, maxAccumulatedFrameSize: maxMessageSize)
                 try operations.addHandler(aggregator, position: .after(decoder))
                 try operations.addHandler(tap, position: .after(aggregator))
                 return NIOLoopBound(tap, eventLoop: channel.eventLoop)
@@ -53,23 +53,29 @@ enum MediaStreamConnection {
                 reading: for try await message in inbound.messages(maxSize: maxMessageSize) {
                     switch message {
                     case .text(let text):
-                        channel.eventLoop.execute { tap.value.receiveEarly(text) }
+                        // Applied before the next frame is read, so a close behind it cannot overtake it.
+                        try await channel.eventLoop.submit { tap.value.receiveEarly(text) }.get()
                     case .binary(let data) where data == liveMarker:
                         channel.eventLoop.execute { tap.value.goLive() }
                     case .binary(let data) where data == endMarker:
                         break reading
                     case .binary:
-                        logger.error("\(carrier) media: binary frame rejected (\(carrier) sends JSON text only)")
+                        try await channel.eventLoop.submit { tap.value.rejectEarlyBinaryFrame() }.get()
                     }
                 }
             } catch {
                 logger.error("\(carrier) media: stream read failed: \(error)")
             }
-            try? await channel.eventLoop.submit { tap.value.end() }.get()
+            try? await channel.eventLoop.submit { tap.value.end(now: true) }.get()
             legSink.finish()
             group.cancelAll()
         }
     }
 }
 
-extension DirectPhoneLeg: MediaStreamCloser {}
+extension DirectPhoneLeg: MediaStreamCloser {
+    /// The close, given 5 s for the carrier's answer (Hummingbird's own close timeout on these sockets).
+    func runCloser(outbound: WebSocketOutboundWriter) async {
+        await runCloser(outbound: outbound, closeTimeout: .seconds(5))
+    }
+}
