@@ -1,4 +1,5 @@
 import NIOCore
+import ProviderFakes
 import NIOWebSocket
 
 /// The connected media stream of one load phone, on its socket's event loop: every 20 ms (at the
@@ -204,18 +205,14 @@ final class BenchPhoneHandler<Dialect: BenchMediaDialect>: ChannelInboundHandler
     }
 }
 
-/// Cheap masking keys for the load phones (SplitMix64; a client's keys must vary, not be secret here).
+/// Cheap masking keys for the load phones (seeded SplitMix64, no syscall per frame; a client's keys must
+/// vary, they need not be secret here).
 struct SplitMixMasks {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    private var random: FakeTelnyxRandom
+    init(seed: UInt64) { random = FakeTelnyxRandom(seed: seed) }
 
     mutating func next() -> WebSocketMaskingKey {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        let word = UInt32(truncatingIfNeeded: z)
+        let word = UInt32(truncatingIfNeeded: random.next())
         return [UInt8(word >> 24), UInt8((word >> 16) & 0xFF), UInt8((word >> 8) & 0xFF), UInt8(word & 0xFF)]
     }
 }

@@ -45,7 +45,7 @@ import Testing
 
     @Test func wrongKeyIs401() async throws {
         let server = FakeChatServer(script: Self.script)
-        try await server.withRunning { url in
+        _ = try await server.withRunning { url in
             await #expect(throws: OpenAIChatError.unauthorized(message: "Incorrect API key provided.")) {
                 _ = try await client(url, key: "wrong").complete(ChatCompletionRequest(model: "m", messages: [.user("hi")])) { _ in }
             }

@@ -42,13 +42,14 @@ public enum FakeTelnyxDates {
     }
 }
 
-/// A small seeded PRNG (SplitMix64) for the orders and shuffles a fake call chooses.
-struct FakeTelnyxRandom: Sendable {
+/// A small seeded PRNG (SplitMix64) for the orders and shuffles a fake call chooses (and the bench
+/// phones' masking keys).
+public struct FakeTelnyxRandom: Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
