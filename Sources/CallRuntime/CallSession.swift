@@ -22,6 +22,13 @@ public final class CallSession: Sendable {
         var finalWrite: Int?
         var finalMarker: LogMarker?
         var ended = false
+        /// Armed expiries by kind, when a scheduler runs them.
+        var timers: [TimerKind: any CallTimerHandle] = [:]
+
+        mutating func cancelTimers() {
+            for handle in timers.values { handle.cancel() }
+            timers.removeAll()
+        }
     }
     private let core: Mutex<Core>
     private let inbox = SerialInbox<CallEvent>()
@@ -34,6 +41,7 @@ public final class CallSession: Sendable {
     private let store: any CallRecordSink
     private let logger: Logger
     private let observer: (any CallObserver)?
+    private let timerScheduler: (any CallTimerScheduler)?
     private let finished = Mutex(false)
     /// Unix time in milliseconds when the session was made; the machine's clock counts from it, so the
     /// times it writes to the store are wall-clock times (and still monotonic within the call).
@@ -41,11 +49,15 @@ public final class CallSession: Sendable {
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
 
-    /// - Parameter epoch: Unix time (ms) now; the session's clock is monotonic from there.
+    /// - Parameters:
+    ///   - epoch: Unix time (ms) now; the session's clock is monotonic from there.
+    ///   - timers: Runs the timer expiries; nil: each armed deadline sleeps in a child task.
     public init(
         info: CallInfo, configuration: CallConfiguration, agent: any AgentConnector, carrier: any CarrierControl,
-        store: any CallRecordSink, logger: Logger, observer: (any CallObserver)? = nil, epoch: Milliseconds
+        store: any CallRecordSink, logger: Logger, observer: (any CallObserver)? = nil, timers: (any CallTimerScheduler)? = nil,
+        epoch: Milliseconds
     ) {
+        self.timerScheduler = timers
         self.info = info
         self.epoch = epoch
         self.start = clock.now
@@ -95,6 +107,7 @@ public final class CallSession: Sendable {
             await inbox.closeAndWaitUntilIdle()
             spawns.finish()
             finalMarker = core.withLock { core -> LogMarker? in
+                core.cancelTimers()
                 if !core.ended { core.agentLeg?.close() }
                 core.agentLeg = nil
                 return core.finalMarker
@@ -130,7 +143,7 @@ public final class CallSession: Sendable {
                 core.finalMarker = marker  // said once the finalized record is stored
                 continue
             }
-            execute(action, agentLeg: &core.agentLeg)
+            execute(action, core: &core)
         }
         if core.machine.isFinalized && core.finalWrite == nil { end(&core) }
     }
@@ -138,6 +151,7 @@ public final class CallSession: Sendable {
     /// The call is over: the agent session closes, later inputs are dropped, and `run()`'s group ends.
     private func end(_ core: inout Core) {
         core.ended = true
+        core.cancelTimers()
         core.agentLeg?.close()
         inbox.close()
         spawns.finish()
@@ -158,7 +172,7 @@ public final class CallSession: Sendable {
         return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }
 
-    private func execute(_ action: CallAction, agentLeg: inout (any AgentLeg)?) {
+    private func execute(_ action: CallAction, core: inout Core) {
         switch action {
         case .sendAudio(let audio):
             phone.withLock { $0?.send(.audio(audio)) }
@@ -186,23 +200,23 @@ public final class CallSession: Sendable {
             }
         case .startAgentSession:
             let leg = agent.makeAgent(for: info)
-            agentLeg = leg
+            core.agentLeg = leg
             let deliver = weakDeliver
             spawn { await leg.run(deliver: deliver) }
         case .forwardCallerAudio(let audio):
-            agentLeg?.send(.appendAudio(audio))
+            core.agentLeg?.send(.appendAudio(audio))
         case .cancelResponse(let id):
-            agentLeg?.send(.cancelResponse(responseID: id))
+            core.agentLeg?.send(.cancelResponse(responseID: id))
         case .truncate(let itemID, let milliseconds):
-            agentLeg?.send(.truncate(itemID: itemID, audioEndMilliseconds: milliseconds))
+            core.agentLeg?.send(.truncate(itemID: itemID, audioEndMilliseconds: milliseconds))
         case .createResponse(let request):
-            agentLeg?.send(.createResponse(request))
+            core.agentLeg?.send(.createResponse(request))
         case .synthesize(let id, let text):
-            agentLeg?.send(.synthesize(operationID: id, text: text))
+            core.agentLeg?.send(.synthesize(operationID: id, text: text))
         case .cancelSynthesis(let id):
-            agentLeg?.send(.cancelSynthesis(operationID: id))
+            core.agentLeg?.send(.cancelSynthesis(operationID: id))
         case .closeAgentSession:
-            agentLeg?.close()
+            core.agentLeg?.close()
         case .hangUp(let reason):
             let call = info
             observer?.hangupRequested(info.callID, reason: reason)
@@ -228,6 +242,14 @@ public final class CallSession: Sendable {
             break
         case .armTimer(let kind, let generation, let deadline):
             let instant = start + .milliseconds(deadline - epoch)
+            if let timerScheduler {
+                let deliver = weakDeliver
+                core.timers[kind]?.cancel()
+                core.timers[kind] = timerScheduler.schedule(after: max(.zero, instant - clock.now)) {
+                    deliver(.timerFired(kind, generation: generation))
+                }
+                break
+            }
             spawn { [weak self, clock] in
                 do {
                     try await Task.sleep(until: instant, clock: clock)
@@ -236,8 +258,10 @@ public final class CallSession: Sendable {
                 }
                 self?.deliver(.timerFired(kind, generation: generation))
             }
-        case .cancelTimer:
-            break  // a cancelled timer's expiry is stale when it arrives (S6); its task ends with the session
+        case .cancelTimer(let kind, _):
+            // A cancelled timer's expiry is stale when it arrives anyway (S6); a scheduled one is stopped,
+            // a sleeping task ends with the session.
+            core.timers.removeValue(forKey: kind)?.cancel()
         case .log(let marker):
             log(marker)
         }

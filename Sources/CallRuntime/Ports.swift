@@ -61,3 +61,17 @@ extension CarrierControl {
 public protocol CallRecordSink: Sendable {
     func submit(callID: String, record: StoreRecord, acknowledged: @escaping @Sendable (Bool) -> Void) async
 }
+
+/// Runs a call's timer expiries outside its task group: one cancellable scheduled callback per armed
+/// deadline (an event-loop timer in the server) instead of a sleeping child task that lives until its
+/// deadline even when re-armed. Without one, `CallSession` sleeps in child tasks.
+public protocol CallTimerScheduler: Sendable {
+    /// Calls `fire` once, `delay` from now, unless cancelled first.
+    func schedule(after delay: Duration, _ fire: @escaping @Sendable () -> Void) -> any CallTimerHandle
+}
+
+/// A scheduled expiry.
+public protocol CallTimerHandle: Sendable {
+    /// Stops the expiry if it has not fired (a late one is stale anyway: the machine checks generations).
+    func cancel()
+}

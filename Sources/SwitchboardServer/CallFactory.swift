@@ -2,6 +2,7 @@ import CallCore
 import CallRuntime
 import Foundation
 import Logging
+import NIOPosix
 
 /// Creates, registers and starts the session of a new call.
 struct CallFactory: Sendable {
@@ -33,7 +34,8 @@ struct CallFactory: Sendable {
         let info = CallInfo(callID: UUID().uuidString.lowercased(), carrier: carrier, carrierCallID: carrierCallID, agentKind: agentKind, from: from, to: to)
         let session = CallSession(
             info: info, configuration: callConfiguration, agent: agent, carrier: control, store: store, logger: logger,
-            observer: observer, epoch: Int64(Date().timeIntervalSince1970 * 1_000))
+            observer: observer, timers: EventLoopCallTimers(group: MultiThreadedEventLoopGroup.singleton),
+            epoch: Int64(Date().timeIntervalSince1970 * 1_000))
         guard registry.add(session, carrierCallID: carrierCallID) else {
             return registry.session(carrierCallID: carrierCallID).map(Admission.existing) ?? .ended
         }

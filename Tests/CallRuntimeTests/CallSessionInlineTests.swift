@@ -37,6 +37,28 @@ import Testing
         #expect(agent.closed)
     }
 
+    @Test(.timeLimit(.minutes(1))) func scheduledTimersAreReplacedWhenReArmedAndCancelledWhenTheCallEnds() async {
+        let agent = InstantAgent()
+        let timers = ManualTimers()
+        let session = CallSession(
+            info: Self.info, configuration: CallConfiguration(), agent: agent, carrier: AcceptingCarrier(), store: AckingStore(),
+            logger: Logger(label: "test"), timers: timers, epoch: 0)
+        session.attachPhone(EchoingPhone())
+        session.deliver(.callStarted(Self.info))
+        session.deliver(.callAnswered)
+        session.deliver(.streamStarted(streamID: "MZ1"))
+        await withDiscardingTaskGroup { group in
+            group.addTask { await session.run() }
+            await agent.greeted.wait()
+            #expect(timers.live >= 1, "max duration and no-response are armed")
+            #expect(timers.live <= TimerKind.allCases.count, "a re-armed kind replaces its handle: \(timers.live) live")
+            timers.fireEarliest()  // an expiry is delivered to the call (early ones are ignored by the machine)
+            session.deliver(.streamStopped)
+        }
+        #expect(session.isFinished)
+        #expect(timers.live == 0, "every expiry is cancelled with the call")
+    }
+
     @Test(.timeLimit(.minutes(1))) func cancellingRunEndsTheCallAndClosesTheAgent() async {
         let agent = InstantAgent()
         let session = CallSession(
@@ -149,5 +171,36 @@ final class OneShot: Sendable {
     }
     func waitOrCancellation() async {
         await withTaskCancellationHandler { await wait() } onCancel: { open() }
+    }
+}
+
+/// Timers that fire only when told to; records which are still armed.
+final class ManualTimers: CallTimerScheduler {
+    final class Handle: CallTimerHandle {
+        let delay: Duration
+        let fire: @Sendable () -> Void
+        let state = Mutex((cancelled: false, fired: false))
+        init(delay: Duration, fire: @escaping @Sendable () -> Void) {
+            self.delay = delay
+            self.fire = fire
+        }
+        func cancel() { state.withLock { $0.cancelled = true } }
+        var isLive: Bool { state.withLock { !$0.cancelled && !$0.fired } }
+    }
+    private let handles = Mutex<[Handle]>([])
+
+    func schedule(after delay: Duration, _ fire: @escaping @Sendable () -> Void) -> any CallTimerHandle {
+        let handle = Handle(delay: delay, fire: fire)
+        handles.withLock { $0.append(handle) }
+        return handle
+    }
+
+    var live: Int { handles.withLock { $0.filter(\.isLive).count } }
+
+    func fireEarliest() {
+        let next = handles.withLock { $0.filter(\.isLive).min { $0.delay < $1.delay } }
+        guard let next else { return }
+        next.state.withLock { $0.fired = true }
+        next.fire()
     }
 }
