@@ -11,18 +11,27 @@ import Testing
 @Suite struct CallSessionInlineTests {
     static let info = CallInfo(callID: "inline", carrier: .twilio, carrierCallID: "CA-inline", agentKind: "test", from: "a", to: "b")
 
+    /// A session with `phone` attached whose call started, was answered and has its stream open (the inputs
+    /// wait in the inbox until `run()`).
+    static func startedSession(
+        agent: InstantAgent, phone: EchoingPhone = EchoingPhone(), observer: ActionLog? = nil, timers: ManualTimers? = nil
+    ) -> CallSession {
+        let session = CallSession(
+            info: info, configuration: CallConfiguration(), agent: agent, carrier: AcceptingCarrier(), store: AckingStore(),
+            logger: Logger(label: "test"), observer: observer, timers: timers, epoch: 0)
+        phone.session = session
+        session.attachPhone(phone)
+        session.deliver(.callStarted(info))
+        session.deliver(.callAnswered)
+        session.deliver(.streamStarted(streamID: "MZ1"))
+        return session
+    }
+
     @Test(.timeLimit(.minutes(1))) func legsThatDeliverFromInsideActionsCompleteTheCall() async {
         let agent = InstantAgent()
         let phone = EchoingPhone()
         let observer = ActionLog()
-        let session = CallSession(
-            info: Self.info, configuration: CallConfiguration(), agent: agent, carrier: AcceptingCarrier(), store: AckingStore(),
-            logger: Logger(label: "test"), observer: observer, epoch: 0)
-        phone.session = session
-        session.attachPhone(phone)
-        session.deliver(.callStarted(Self.info))  // before run(): waits in the inbox
-        session.deliver(.callAnswered)
-        session.deliver(.streamStarted(streamID: "MZ1"))
+        let session = Self.startedSession(agent: agent, phone: phone, observer: observer)
         await withDiscardingTaskGroup { group in
             group.addTask { await session.run() }
             await agent.greeted.wait()
@@ -40,13 +49,7 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func scheduledTimersAreReplacedWhenReArmedAndCancelledWhenTheCallEnds() async {
         let agent = InstantAgent()
         let timers = ManualTimers()
-        let session = CallSession(
-            info: Self.info, configuration: CallConfiguration(), agent: agent, carrier: AcceptingCarrier(), store: AckingStore(),
-            logger: Logger(label: "test"), timers: timers, epoch: 0)
-        session.attachPhone(EchoingPhone())
-        session.deliver(.callStarted(Self.info))
-        session.deliver(.callAnswered)
-        session.deliver(.streamStarted(streamID: "MZ1"))
+        let session = Self.startedSession(agent: agent, timers: timers)
         await withDiscardingTaskGroup { group in
             group.addTask { await session.run() }
             await agent.greeted.wait()
@@ -61,13 +64,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func cancellingRunEndsTheCallAndClosesTheAgent() async {
         let agent = InstantAgent()
-        let session = CallSession(
-            info: Self.info, configuration: CallConfiguration(), agent: agent, carrier: AcceptingCarrier(), store: AckingStore(),
-            logger: Logger(label: "test"), epoch: 0)
-        session.attachPhone(EchoingPhone())
-        session.deliver(.callStarted(Self.info))
-        session.deliver(.callAnswered)
-        session.deliver(.streamStarted(streamID: "MZ1"))
+        let session = Self.startedSession(agent: agent)
         await withDiscardingTaskGroup { group in
             group.addTask { await session.run() }
             await agent.greeted.wait()
