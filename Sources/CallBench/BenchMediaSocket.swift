@@ -1,8 +1,8 @@
-import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import OpenAIRealtime
 
 /// Dials a load phone's media stream on SwiftNIO directly: TCP to the server, the HTTP/1.1 WebSocket
 /// upgrade with the carrier's headers (`X-Twilio-Signature`, `x-telnyx-streaming-auth-token`), then NIO's
@@ -13,22 +13,19 @@ enum BenchMediaSocket {
         url: String, headers: [(String, String)], index: Int, dialect: Dialect, plan: BenchCallerPlan, context: BenchPhoneContext,
         hangups: AsyncStream<BenchPhoneInput>
     ) async throws -> BenchPhoneHandler<Dialect>.Result {
-        guard let components = URLComponents(string: url), components.scheme == "ws", let host = components.host else {
+        guard let endpoint = try? RealtimeEndpoint(parsing: url), !endpoint.usesTLS else {
             throw BenchError("media stream URL \(url): expected ws://host:port/path on loopback")
         }
-        let port = components.port ?? 80
-        let target = (components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)
-            + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let finished = loop.makePromise(of: BenchPhoneHandler<Dialect>.Result.self)
-        let requestHeaders = HTTPHeaders([("Host", "\(host):\(port)")] + headers)
+        let requestHeaders = HTTPHeaders([("Host", endpoint.hostHeader)] + headers)
 
         let upgrade: EventLoopFuture<NIOLoopBound<BenchPhoneHandler<Dialect>>?>
         let upgraded: NIOLoopBound<BenchPhoneHandler<Dialect>>?
         do {
             upgrade = try await ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: host, port: port) { channel in
+            .connect(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let upgrader = NIOTypedWebSocketClientUpgrader<NIOLoopBound<BenchPhoneHandler<Dialect>>?>(
                         maxFrameSize: 1 << 20, enableAutomaticErrorHandling: true
@@ -42,7 +39,7 @@ enum BenchMediaSocket {
                             return NIOLoopBound(handler, eventLoop: channel.eventLoop)
                         }
                     }
-                    let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: target, headers: requestHeaders)
+                    let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: endpoint.target, headers: requestHeaders)
                     var configuration = NIOUpgradableHTTPClientPipelineConfiguration(
                         upgradeConfiguration: NIOTypedHTTPClientUpgradeConfiguration<NIOLoopBound<BenchPhoneHandler<Dialect>>?>(
                             upgradeRequestHead: request, upgraders: [upgrader],
@@ -68,7 +65,7 @@ enum BenchMediaSocket {
         return await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await input in hangups where input == .hangup {
+                    for await _ in hangups {  // `.hangup`, the only input
                         loop.execute { handler.value.carrierHungUp() }
                         return
                     }

@@ -30,6 +30,7 @@ public enum BenchRunner {
         let telnyxControl = BenchTelnyxControl(apiKey: BenchOptions.telnyxAPIKey, calls: calls, collector: collector, logger: quiet)
         let telnyx = options.carrier == "telnyx"
         let (restReady, restReadySink) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
+        let (realtimeReady, realtimeReadySink) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
 
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
@@ -42,8 +43,12 @@ public enum BenchRunner {
         }
         do {
             let report = try await withThrowingTaskGroup(of: Void.self) { group -> BenchReport in
-                group.addTask { try await realtime.run() }
                 group.addTask {
+                    defer { realtimeReadySink.finish() }  // a fake that fails to bind ends the wait below
+                    try await realtime.run { port in realtimeReadySink.yield(port) }
+                }
+                group.addTask {
+                    defer { restReadySink.finish() }
                     let ready: @Sendable (Int) async -> Void = { port in restReadySink.yield(port) }
                     if telnyx {
                         try await telnyxControl.run(port: options.restPort, onRunning: ready)
@@ -53,7 +58,9 @@ public enum BenchRunner {
                 }
                 defer { group.cancelAll() }
 
-                let realtimeURL = try await realtime.realtimeURL()
+                var realtimePorts = realtimeReady.makeAsyncIterator()
+                guard let realtimePort = await realtimePorts.next() else { throw BenchError("the fake Realtime server did not start") }
+                let realtimeURL = realtime.realtimeURL(port: realtimePort)
                 var iterator = restReady.makeAsyncIterator()
                 guard let restPortValue = await iterator.next() else { throw BenchError("the carrier REST fake did not start") }
                 let restURL = "http://127.0.0.1:\(restPortValue)"

@@ -21,6 +21,13 @@ public final class SerialInbox<Input: Sendable>: Sendable {
         var opened = false
         var closed = false
         var idleWaiter: CheckedContinuation<Void, Never>?
+
+        /// Closed: every queued input dropped, and every later one.
+        mutating func close() {
+            closed = true
+            pending.removeAll()
+            head = 0
+        }
     }
     private let state = Mutex(State())
 
@@ -81,11 +88,7 @@ public final class SerialInbox<Input: Sendable>: Sendable {
     /// Drops every queued and future input. Callable from inside the applier (then it steps down at its
     /// next `next()`).
     public func close() {
-        state.withLock { state in
-            state.closed = true
-            state.pending.removeAll()
-            state.head = 0
-        }
+        state.withLock { $0.close() }
     }
 
     /// Closes the inbox and returns once no applier is running; from then on the caller alone owns the
@@ -93,9 +96,7 @@ public final class SerialInbox<Input: Sendable>: Sendable {
     public func closeAndWaitUntilIdle() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let idle = state.withLock { state -> Bool in
-                state.closed = true
-                state.pending.removeAll()
-                state.head = 0
+                state.close()
                 guard state.applying else {
                     state.applying = true  // the caller owns the state from now on; nobody else can apply
                     return true

@@ -1,10 +1,11 @@
-/// Where a Realtime socket connects: parsed from `ws://host[:port]/path?query` or `wss://…`.
-struct RealtimeEndpoint: Sendable, Equatable {
-    var host: String
-    var port: Int
-    var usesTLS: Bool
+/// Where a Realtime socket (or any WebSocket client, such as the bench's phones) connects: parsed from
+/// `ws://host[:port]/path?query` or `wss://…`.
+public struct RealtimeEndpoint: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var usesTLS: Bool
     /// Path and query, as sent in the request line (`/v1/realtime?model=gpt-realtime`).
-    var target: String
+    public var target: String
 
     /// IPv4 or IPv6 literal (not sent as TLS SNI).
     var isIPAddress: Bool {
@@ -12,7 +13,7 @@ struct RealtimeEndpoint: Sendable, Equatable {
     }
 
     /// The `Host` header: the port only when it is not the scheme's default.
-    var hostHeader: String {
+    public var hostHeader: String {
         let bracketed = host.contains(":") ? "[\(host)]" : host
         return port == (usesTLS ? 443 : 80) ? bracketed : "\(bracketed):\(port)"
     }
@@ -25,7 +26,7 @@ struct RealtimeEndpoint: Sendable, Equatable {
     }
 
     /// - Throws: ``RealtimeConnectionError/invalidURL(_:)`` for any other scheme, a missing host or a bad port.
-    init(parsing url: String) throws(RealtimeConnectionError) {
+    public init(parsing url: String) throws(RealtimeConnectionError) {
         let usesTLS: Bool
         var rest: Substring
         if url.hasPrefix("wss://") {

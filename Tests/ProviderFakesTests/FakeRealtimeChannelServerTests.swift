@@ -7,25 +7,19 @@ import Testing
 /// hosted on SwiftNIO directly.
 @Suite("Fake OpenAI Realtime server on SwiftNIO")
 struct FakeRealtimeChannelServerTests {
+    /// Runs `server` for `body`, with the Realtime URL it serves.
     static func withRunning<T: Sendable>(
-        script: FakeAgentScript = FakeAgentScript(), _ body: @escaping @Sendable (FakeRealtimeChannelServer) async throws -> T
+        _ server: FakeRealtimeChannelServer = FakeRealtimeChannelServer(), _ body: (_ port: Int, _ url: String) async throws -> T
     ) async throws -> T {
-        let server = FakeRealtimeChannelServer(script: script)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await server.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            _ = try await server.port()
-            return try await body(server)
+        try await FakeHTTPServer.withRunning("fake Realtime", server: { try await server.run(onRunning: $0) }) { port in
+            try await body(port, server.realtimeURL(port: port))
         }
     }
 
     @Test func handshakeWithoutAuthorizationOrModelIsRefusedWithOpenAIsError() async throws {
         try await withDeadline {
-            try await Self.withRunning { server in
-                let port = try await server.port()
+            let server = FakeRealtimeChannelServer()
+            try await Self.withRunning(server) { port, url in
                 let plain = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/realtime?model=gpt-realtime")
                 let response = try await HTTPClient.shared.execute(plain, timeout: .seconds(5))
                 #expect(response.status.code == 401)
@@ -41,7 +35,7 @@ struct FakeRealtimeChannelServerTests {
                 #expect(missingBody["error"]?["code"]?.stringValue == "missing_model")
 
                 await #expect(throws: (any Error).self) {
-                    try await withRealtimeConnection(url: try await server.realtimeURL(), headers: [:]) { _ in }
+                    try await withRealtimeConnection(url: url, headers: [:]) { _ in }
                 }
                 #expect(server.recorder.sessions.isEmpty)
             }
@@ -50,10 +44,10 @@ struct FakeRealtimeChannelServerTests {
 
     @Test func betaHeaderGetsBetaShapeDisabledAndClose4000() async throws {
         try await withDeadline {
-            try await Self.withRunning { server in
+            try await Self.withRunning { _, url in
                 let betaName = try #require(HTTPField.Name("OpenAI-Beta"))
                 let close = try await withRealtimeConnection(
-                    url: try await server.realtimeURL(), headers: [.authorization: "Bearer sk-test", betaName: "realtime=v1"]
+                    url: url, headers: [.authorization: "Bearer sk-test", betaName: "realtime=v1"]
                 ) { connection in
                     let error = try await connection.waitFor("error")
                     #expect(error["error"]?["code"]?.stringValue == "beta_api_shape_disabled")
@@ -69,8 +63,9 @@ struct FakeRealtimeChannelServerTests {
         let script = FakeAgentScript(
             replies: [FakeAgentReply("Goodbye now.", tool: .endCall())], callerTranscripts: ["That's all, bye."])
         try await withDeadline {
-            try await Self.withRunning(script: script) { server in
-                try await withRealtimeConnection(url: try await server.realtimeURL()) { connection in
+            let server = FakeRealtimeChannelServer(script: script)
+            try await Self.withRunning(server) { _, url in
+                try await withRealtimeConnection(url: url) { connection in
                     try await connection.waitFor("session.created")
                     try await connection.send(RealtimeTestConnection.sessionUpdate(silenceMs: 300, tools: ["end_call"]))
                     try await connection.waitFor("session.updated")

@@ -4,7 +4,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
-import Synchronization
 
 /// The fake Realtime server's session machine hosted straight on SwiftNIO: the same handshake checks and
 /// the same `FakeRealtimeSessionMachine` as ``FakeRealtimeServer``, but each session is a channel handler
@@ -19,7 +18,6 @@ public final class FakeRealtimeChannelServer: Sendable {
     private let requestedPort: Int
     private let audio: RealtimeAudioChunks
     private let group: any EventLoopGroup
-    private let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, any Error>], failure: String?)>((nil, [], nil))
 
     public init(
         script: FakeAgentScript = FakeAgentScript(), host: String = "127.0.0.1", port: Int = 0,
@@ -35,55 +33,25 @@ public final class FakeRealtimeChannelServer: Sendable {
         self.audio = RealtimeAudioChunks(deltaMilliseconds: script.timing.deltaMilliseconds)
     }
 
-    /// The bound port, once `run()` has bound it.
-    public func port() async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            let now: Result<Int, any Error>? = bound.withLock { state in
-                if let port = state.port { return .success(port) }
-                if let failure = state.failure { return .failure(FakeRealtimeServer.ServerError(description: failure)) }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let now { continuation.resume(with: now) }
-        }
+    /// `ws://host:port/v1/realtime?model=…` for the port `run` reported.
+    public func realtimeURL(port: Int, model: String = "gpt-realtime") -> String {
+        "ws://\(host):\(port)/v1/realtime?model=\(model)"
     }
 
-    /// `ws://host:port/v1/realtime?model=…`.
-    public func realtimeURL(model: String = "gpt-realtime") async throws -> String {
-        "ws://\(host):\(try await port())/v1/realtime?model=\(model)"
-    }
-
-    /// Serves until the task is cancelled.
-    public func run() async throws {
-        let channel: any Channel
-        do {
-            channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 2048)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { [self] channel in self.initialize(channel) }
-                .bind(host: host, port: requestedPort).get()
-        } catch {
-            settle(port: nil, failure: "fake Realtime server failed to bind: \(error)")
-            throw error
-        }
-        settle(port: channel.localAddress?.port ?? 0, failure: nil)
+    /// Serves until the task is cancelled; `onRunning` gets the bound port (the fakes' `run(onRunning:)`
+    /// convention, see `FakeHTTPServer.withRunning`).
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 2048)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in self.initialize(channel) }
+            .bind(host: host, port: requestedPort).get()
+        await onRunning(channel.localAddress?.port ?? 0)
         await withTaskCancellationHandler {
             try? await channel.closeFuture.get()
         } onCancel: {
             channel.close(promise: nil)
-        }
-        settle(port: nil, failure: "fake Realtime server stopped")
-    }
-
-    private func settle(port: Int?, failure: String?) {
-        let waiters = bound.withLock { state -> [CheckedContinuation<Int, any Error>] in
-            if let port { state.port = port } else { state.port = nil; state.failure = failure }
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters {
-            if let port { waiter.resume(returning: port) } else { waiter.resume(throwing: FakeRealtimeServer.ServerError(description: failure ?? "")) }
         }
     }
 
