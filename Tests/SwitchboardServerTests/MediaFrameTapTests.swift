@@ -12,11 +12,18 @@ import Testing
         var received: [String] = []
         var endings = 0
         var binaryFrames = 0
-        func rejectBinaryFrame() { binaryFrames += 1 }
+        /// Text frames and binary rejections, in the order the reader saw them.
+        var order: [String] = []
+        func rejectBinaryFrame() {
+            binaryFrames += 1
+            order.append("<binary>")
+        }
         func receive(_ text: String) -> Bool {
             received.append(text)
+            order.append(text)
             return text != "stop"
         }
+        func streamReadFailed(_ error: any Error) { order.append("<failed>") }
         func streamEnded() { endings += 1 }
     }
 
@@ -70,6 +77,22 @@ import Testing
         #expect(reader.received.isEmpty)
         #expect(reader.binaryFrames == 1)
         #expect(downstream.frames.dropFirst().map(\.opcode) == [.ping, .text, .connectionClose])
+    }
+
+    /// A binary frame read during the hand-over is rejected in its place: after the `start` before it
+    /// (which names the call, so the rejection is logged with the call id), not ahead of it.
+    @Test func aBinaryFrameDuringTheHandOverIsRejectedInOrder() throws {
+        let (channel, tap, reader, _) = try Self.setUp()
+        try channel.writeInbound(Self.text("start"))
+        try channel.writeInbound(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: [1, 2, 3])))
+        try channel.writeInbound(Self.text("media"))
+        #expect(reader.binaryFrames == 0, "held with the text frames until the hand-over is complete")
+        tap.receiveEarly("connected")
+        tap.goLive()
+        #expect(reader.order == ["connected", "start", "<binary>", "media"])
+        try channel.writeInbound(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: [4])))
+        #expect(reader.order.last == "<binary>")
+        #expect(reader.binaryFrames == 2)
     }
 
     @Test func theReaderEndingSendsTheEndMarkerOnceAndDropsLaterFrames() throws {

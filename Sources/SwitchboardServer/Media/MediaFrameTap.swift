@@ -8,6 +8,8 @@ protocol MediaStreamReader: AnyObject, SendableMetatype {
     func receive(_ text: String) -> Bool
     /// A binary frame arrived (carriers send JSON text only): log it with the call id; it is dropped.
     func rejectBinaryFrame()
+    /// Reading the socket failed (an oversized or broken frame): log it with the call id; the stream ends.
+    func streamReadFailed(_ error: any Error)
     /// The stream is over (after its last frame, or the socket went away): tell the call, end the leg.
     /// Called exactly once.
     func streamEnded()
@@ -31,9 +33,16 @@ final class MediaFrameTap<Reader: MediaStreamReader>: ChannelInboundHandler, Rem
     static var liveMarker: [UInt8] { Array("switchboard.media-tap.live".utf8) }
     static var endMarker: [UInt8] { Array("switchboard.media-tap.end".utf8) }
 
+    /// A frame held until the hand-over is complete: text for the reader, or a binary frame to reject.
+    private enum HeldFrame {
+        case text(String)
+        case binary
+    }
+
     private let reader: Reader
-    /// Text frames that arrived before `goLive()`; nil once live.
-    private var held: [String]? = []
+    /// Frames that arrived before `goLive()`, in order (a binary frame is rejected in its place, after
+    /// the `start` before it has named the call); nil once live.
+    private var held: [HeldFrame]? = []
     private var ended = false
     /// The carrier closed (or the socket went away) before the hand-over finished: the stream ends once
     /// the frames before the close are applied.
@@ -62,12 +71,16 @@ final class MediaFrameTap<Reader: MediaStreamReader>: ChannelInboundHandler, Rem
         case .text:
             let text = String(buffer: frame.unmaskedData)
             if held != nil {
-                held?.append(text)
+                held?.append(.text(text))
             } else {
                 apply(text)
             }
         case .binary:
-            if !ended { reader.rejectBinaryFrame() }
+            if held != nil {
+                held?.append(.binary)
+            } else {
+                rejectBinary()
+            }
         case .connectionClose:
             // The carrier closed: the stream ends here, before the handler's task replies, so no frame of
             // the call's can follow the close reply on the wire (RFC 6455 §5.5.1).
@@ -90,14 +103,24 @@ final class MediaFrameTap<Reader: MediaStreamReader>: ChannelInboundHandler, Rem
 
     /// A binary frame that was read before the tap was added (rejected by the reader, with the call id).
     func rejectEarlyBinaryFrame() {
-        if !ended { reader.rejectBinaryFrame() }
+        rejectBinary()
+    }
+
+    /// The handler's task could not read the socket; the reader logs it with the call id.
+    func readFailed(_ error: any Error) {
+        reader.streamReadFailed(error)
     }
 
     /// Every early frame is applied: apply the held ones and every later one as it arrives.
     func goLive() {
         guard let pending = held else { return }
         held = nil
-        for text in pending { apply(text) }
+        for frame in pending {
+            switch frame {
+            case .text(let text): apply(text)
+            case .binary: rejectBinary()
+            }
+        }
         if endPending { end() }
     }
 
@@ -121,6 +144,10 @@ final class MediaFrameTap<Reader: MediaStreamReader>: ChannelInboundHandler, Rem
             end(now: true)
             if let context { fireMarker(Self.endMarker, context: context) }
         }
+    }
+
+    private func rejectBinary() {
+        if !ended { reader.rejectBinaryFrame() }
     }
 
     private func fireMarker(_ payload: [UInt8], context: ChannelHandlerContext) {

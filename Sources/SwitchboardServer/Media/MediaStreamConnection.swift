@@ -64,7 +64,7 @@ enum MediaStreamConnection {
                     }
                 }
             } catch {
-                logger.error("\(carrier) media: stream read failed: \(error)")
+                try? await channel.eventLoop.submit { tap.value.readFailed(error) }.get()
             }
             try? await channel.eventLoop.submit { tap.value.end(now: true) }.get()
             legSink.finish()

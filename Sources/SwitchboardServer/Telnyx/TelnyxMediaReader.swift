@@ -110,6 +110,10 @@ final class TelnyxMediaReader: MediaStreamReader {
         logger.error("telnyx media: binary frame rejected (Telnyx sends JSON text only)")
     }
 
+    func streamReadFailed(_ error: any Error) {
+        logger.error("telnyx media: stream read failed: \(error)")
+    }
+
     func streamEnded() {
         session?.deliver(.streamStopped)
         leg?.finish()

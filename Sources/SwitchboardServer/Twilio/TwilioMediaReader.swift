@@ -90,6 +90,10 @@ final class TwilioMediaReader: MediaStreamReader {
         logger.error("twilio media: binary frame rejected (Twilio sends JSON text only)")
     }
 
+    func streamReadFailed(_ error: any Error) {
+        logger.error("twilio media: stream read failed: \(error)")
+    }
+
     func streamEnded() {
         session?.deliver(.streamStopped)
         leg?.finish()
