@@ -5,7 +5,7 @@ import CallStore
 import EventLoopExecution
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import NIOCore
 import OpenAIRealtime
@@ -110,8 +110,9 @@ public enum SwitchboardApplication {
 
         let router = Router(context: SwitchboardRequestContext.self)
         twilio.register(on: router)
-        try telnyxRoutes(configuration: configuration, factory: factory, registry: registry, httpClient: httpClient, logger: logger)
-            .register(on: router)
+        let telnyx = try telnyxRoutes(configuration: configuration, factory: factory, registry: registry, httpClient: httpClient, logger: logger)
+        telnyx.register(on: router)
+        let mediaRoutes = [twilio.mediaRoute, telnyx.mediaRoute]
         CallsAPI(store: store, apiToken: configuration.apiToken).register(on: router)
         router.get("/healthz") { _, _ in
             let body = #"{"status":"ok","live_calls":\#(registry.liveCount),"draining":\#(supervisor.isDraining)}"#
@@ -124,9 +125,7 @@ public enum SwitchboardApplication {
 
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: router,
-                configuration: .init(ws: .init(maxFrameSize: MediaStreamConnection.maxMessageSize, closeTimeout: .seconds(5)))),
+            server: HTTPServerBuilder { responder in SwitchboardChildChannel(responder: responder, routes: mediaRoutes) },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 4096),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port

@@ -1,7 +1,6 @@
 import CallStore
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import NIOCore
 
 /// `GET /calls` (newest first, paged with `before`, filtered with `state=open|ended|all`) and

@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import Telnyx
 
-/// One Telnyx media streaming WebSocket (telephony.md §5), on its event loop (``MediaFrameTap``): puts
+/// One Telnyx media streaming WebSocket (telephony.md §5), on its event loop (``MediaStreamHandler``): puts
 /// caller audio back in `sequence_number` order and turns frames into the call's inputs; the call's
 /// frames go straight to the socket (``DirectPhoneLeg``). The call is found from the `start` frame's
 /// `call_control_id` and the socket must present that call's `stream_auth_token`. Closing this socket
@@ -14,7 +14,6 @@ final class TelnyxMediaReader: MediaStreamReader {
     private let registry: CallRegistry
     private let streams: TelnyxStreamAuthority
     private let channel: any Channel
-    private let handOverLeg: @Sendable (any MediaStreamCloser) -> Void
     private var logger: Logger
     /// From the upgrade's headers, else from the `connected` frame.
     private var token: String?
@@ -24,15 +23,13 @@ final class TelnyxMediaReader: MediaStreamReader {
     private var loggedEarlyMedia = false
 
     init(
-        registry: CallRegistry, streams: TelnyxStreamAuthority, channel: any Channel, upgradeToken: String?, logger: Logger,
-        handOverLeg: @escaping @Sendable (any MediaStreamCloser) -> Void
+        registry: CallRegistry, streams: TelnyxStreamAuthority, channel: any Channel, upgradeToken: String?, logger: Logger
     ) {
         self.registry = registry
         self.streams = streams
         self.channel = channel
         self.token = upgradeToken
         self.logger = logger
-        self.handOverLeg = handOverLeg
     }
 
     func receive(_ text: String) -> Bool {
@@ -97,7 +94,6 @@ final class TelnyxMediaReader: MediaStreamReader {
             return false
         }
         let phone = TelnyxPhoneLeg(encoder: TelnyxFrameEncoder(), channel: channel) { [weak found] event in found?.deliver(event) }
-        handOverLeg(phone)
         found.attachPhone(phone)
         found.deliver(.streamStarted(streamID: start.streamId))
         if let sequence = start.sequenceNumber { reorder = TelnyxMediaReorderBuffer(nextSequence: sequence + 1) }

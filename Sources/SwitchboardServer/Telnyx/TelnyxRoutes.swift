@@ -3,7 +3,6 @@ import CallRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Telnyx
@@ -27,16 +26,18 @@ struct TelnyxRoutes: Sendable {
 
     func register(on router: Router<SwitchboardRequestContext>) {
         router.post("/telnyx/webhook") { request, _ in try await webhook(request) }
-        router.ws("/telnyx/media") { _, context in
-            await MediaStreamSocket.prepare(context.channel)
-            return .upgrade([:])
-        } onUpgrade: { inbound, outbound, context in
-            let token = context.request.headers[Self.streamTokenHeader]
-                ?? context.request.headers[.authorization].map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 }
-            let channel = context.requestContext.channel
-            await MediaStreamConnection.run(inbound: inbound, outbound: outbound, channel: channel, carrier: "telnyx", logger: logger) { handOverLeg in
-                TelnyxMediaReader(registry: registry, streams: streams, channel: channel, upgradeToken: token, logger: logger, handOverLeg: handOverLeg)
-            }
+    }
+
+    /// The media streaming WebSocket; its token (upgrade header, else the `connected` frame) is checked
+    /// against the call named by `start`.
+    var mediaRoute: MediaStreamRoute {
+        let registry = registry
+        let streams = streams
+        let logger = logger
+        return .carrier(path: "/telnyx/media") { head, channel in
+            let token = head.headers.first(name: Self.streamTokenHeader.rawName)
+                ?? head.headers.first(name: "Authorization").map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : $0 }
+            return TelnyxMediaReader(registry: registry, streams: streams, channel: channel, upgradeToken: token, logger: logger)
         }
     }
 

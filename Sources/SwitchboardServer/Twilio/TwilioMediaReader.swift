@@ -4,23 +4,21 @@ import Logging
 import NIOCore
 import Twilio
 
-/// One Twilio Media Streams WebSocket, on its event loop (``MediaFrameTap``): turns Twilio's frames into
+/// One Twilio Media Streams WebSocket, on its event loop (``MediaStreamHandler``): turns Twilio's frames into
 /// the call's inputs; the call's frames go straight to the socket (``DirectPhoneLeg``). Bad frames are
 /// logged with the call id and dropped; the call, and every other call, goes on.
 final class TwilioMediaReader: MediaStreamReader {
     private let registry: CallRegistry
     private let channel: any Channel
-    private let handOverLeg: @Sendable (any MediaStreamCloser) -> Void
     private var logger: Logger
     private var session: CallSession?
     private var leg: TwilioPhoneLeg?
     private var loggedEarlyMedia = false
 
-    init(registry: CallRegistry, channel: any Channel, logger: Logger, handOverLeg: @escaping @Sendable (any MediaStreamCloser) -> Void) {
+    init(registry: CallRegistry, channel: any Channel, logger: Logger) {
         self.registry = registry
         self.channel = channel
         self.logger = logger
-        self.handOverLeg = handOverLeg
     }
 
     func receive(_ text: String) -> Bool {
@@ -78,7 +76,6 @@ final class TwilioMediaReader: MediaStreamReader {
         let phone = TwilioPhoneLeg(encoder: TwilioFrameEncoder(streamSid: start.streamSid), channel: channel) { [weak found] event in
             found?.deliver(event)
         }
-        handOverLeg(phone)
         found.attachPhone(phone)
         found.deliver(.streamStarted(streamID: start.streamSid))
         session = found

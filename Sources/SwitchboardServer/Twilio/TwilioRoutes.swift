@@ -2,7 +2,6 @@ import CallCore
 import CallRuntime
 import Hummingbird
 import HTTPTypes
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Twilio
@@ -24,18 +23,23 @@ struct TwilioRoutes: Sendable {
     func register(on router: Router<SwitchboardRequestContext>) {
         router.post("/twilio/voice") { request, context in try await voice(request, context) }
         router.post("/twilio/status") { request, context in try await status(request, context) }
-        router.ws("/twilio/media") { request, context in
-            if let validator, !validator.isValidWebSocketUpgrade(signature: request.headers[Self.signatureHeader], url: configuration.twilioMediaURL) {
+    }
+
+    /// The Media Streams WebSocket: with an auth token, the upgrade must carry a valid `X-Twilio-Signature`.
+    var mediaRoute: MediaStreamRoute {
+        let validator = validator
+        let mediaURL = configuration.twilioMediaURL
+        let registry = registry
+        let logger = logger
+        return .carrier(path: "/twilio/media") { head in
+            guard let validator else { return true }
+            guard validator.isValidWebSocketUpgrade(signature: head.headers.first(name: Self.signatureHeader.rawName), url: mediaURL) else {
                 logger.error("twilio media: upgrade refused: missing or invalid X-Twilio-Signature")
-                return .dontUpgrade
+                return false
             }
-            await MediaStreamSocket.prepare(context.channel)
-            return .upgrade([:])
-        } onUpgrade: { inbound, outbound, context in
-            let channel = context.requestContext.channel
-            await MediaStreamConnection.run(inbound: inbound, outbound: outbound, channel: channel, carrier: "twilio", logger: logger) { handOverLeg in
-                TwilioMediaReader(registry: registry, channel: channel, logger: logger, handOverLeg: handOverLeg)
-            }
+            return true
+        } makeReader: { _, channel in
+            TwilioMediaReader(registry: registry, channel: channel, logger: logger)
         }
     }
 
