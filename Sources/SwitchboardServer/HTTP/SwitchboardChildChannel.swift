@@ -48,6 +48,7 @@ struct SwitchboardChildChannel: ServerChildChannel, HTTPChannelHandler {
                     }
                     return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
                 },
+                // NIO's typed upgrader hands this closure only the request, so the route is looked up again.
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         guard let route = routes.first(where: { $0.matches(head) }) else { throw ChannelError.inappropriateOperationForState }

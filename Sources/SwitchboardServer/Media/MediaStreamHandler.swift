@@ -158,16 +158,17 @@ final class MediaStreamHandler<Reader: MediaStreamReader>: ChannelDuplexHandler,
     /// A protocol violation: close with `code` at once, without waiting for an answer (RFC 6455 §7.1.7).
     private func failConnection(context: ChannelHandlerContext, code: WebSocketErrorCode) {
         endStream()
-        let wasOpen: Bool
-        switch closeState {
-        case .open: wasOpen = true
+        let state = closeState
+        closeState = .closed
+        switch state {
+        case .closed:
+            return
         case .closeSent(let timer):
             timer.cancel()
-            wasOpen = false
-        case .closed: return
+            return context.close(promise: nil)  // our close is already on the wire
+        case .open:
+            break
         }
-        closeState = .closed
-        guard wasOpen else { return context.close(promise: nil) }
         let loopContext = context.loopBound
         context.writeAndFlush(wrapOutboundOut(Self.closeFrame(code, context: context))).whenComplete { _ in
             loopContext.value.close(promise: nil)

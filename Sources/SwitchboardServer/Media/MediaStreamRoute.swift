@@ -26,7 +26,7 @@ struct MediaStreamRoute: Sendable {
         makeReader: @escaping @Sendable (HTTPRequestHead, any Channel) -> Reader
     ) -> MediaStreamRoute {
         MediaStreamRoute(path: path, accepts: accepts) { head, channel in
-            let options = try channel.syncOptions.orThrow
+            guard let options = channel.syncOptions else { throw ChannelError.operationUnsupported }
             try options.setOption(
                 ChannelOptions.recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 2_048, maximum: receiveBufferLimit))
@@ -43,14 +43,5 @@ struct MediaStreamRoute: Sendable {
         let uri = head.uri
         guard let query = uri.firstIndex(of: "?") else { return uri == path }
         return uri[..<query] == path
-    }
-}
-
-private extension Optional {
-    var orThrow: Wrapped {
-        get throws {
-            guard let self else { throw ChannelError.operationUnsupported }
-            return self
-        }
     }
 }
