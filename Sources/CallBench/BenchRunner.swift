@@ -83,7 +83,7 @@ public enum BenchRunner {
                     let carrierSettings = carrierEnvironment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                     logger.notice("attached to \(attached); it must run with SWITCHBOARD_AGENT=openai-realtime OPENAI_API_KEY=\(BenchOptions.openAIKey) SWITCHBOARD_OPENAI_REALTIME_URL=\(realtimeURL) \(carrierSettings)")
                 } else {
-                    let port = ServerProcess.freePort()
+                    let port = try LoopbackPort.free()
                     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(getpid())-\(port)")
                     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                     scratch = directory

@@ -13,25 +13,11 @@ extension EndToEnd {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try ServerProcess.freePort()
-        var configuration = ServerConfiguration()
-        configuration.port = port
-        configuration.publicURL = "http://127.0.0.1:\(port)"
-        configuration.databaseURL = "sqlite:\(directory.appendingPathComponent("api.sqlite").path)"
+        var configuration = try ServerConfiguration.endToEnd(databasePath: directory.appendingPathComponent("api.sqlite").path)
         configuration.agentKind = "local"
         configuration.apiToken = "secret-token"
-        let base = "http://127.0.0.1:\(port)"
-        let serverConfiguration = configuration
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let (listening, listened) = AsyncStream.makeStream(of: Int.self)
-            group.addTask {
-                try await SwitchboardApplication.run(configuration: serverConfiguration, logger: Logger(label: "api-test")) { port in
-                    listened.yield(port)
-                }
-            }
-            for await _ in listening { break }
-
+        try await withRunningServer(configuration, logger: Logger(label: "api-test")) { base in
             let phone = FakeTwilioPhone(configuration: FakeTwilioPhoneConfiguration(
                 serverURL: base, script: CallerScript([.waitForBot(), .hangUp]), maxDuration: .seconds(30)))
             let result = try await phone.dial()
@@ -61,7 +47,6 @@ extension EndToEnd {
 
             #expect(try await get(base + "/calls/no-such-call", token: "secret-token").status == 404)
             #expect(try await get(base + "/healthz", token: nil).status == 200)
-            group.cancelAll()
         }
     }
 

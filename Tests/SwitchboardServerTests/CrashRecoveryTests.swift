@@ -16,7 +16,7 @@ extension EndToEnd {
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = "sqlite:\(directory.appendingPathComponent("calls.sqlite").path)"
 
-        let port = try ServerProcess.freePort()
+        let port = try LoopbackPort.free()
         let first = try ServerProcess.start(binary: binary, port: port, database: database)
         defer { first.kill() }
         try await first.waitUntilHealthy()
@@ -100,22 +100,6 @@ final class ServerProcess: @unchecked Sendable {
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
         throw CrashTestError("no built switchboard executable under .build/: run `swift build` first (scripts/test.sh does)")
-    }
-
-    /// A free loopback port (bound and released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw CrashTestError("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func start(binary: String, port: Int, database: String, extraEnvironment: [String: String] = [:]) throws -> ServerProcess {

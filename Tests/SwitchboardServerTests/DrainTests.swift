@@ -16,7 +16,7 @@ extension EndToEnd {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let database = "sqlite:\(directory.appendingPathComponent("calls.sqlite").path)"
-            let port = try ServerProcess.freePort()
+            let port = try LoopbackPort.free()
             let server = try ServerProcess.start(binary: binary, port: port, database: database, extraEnvironment: ["SWITCHBOARD_DRAIN_SECONDS": "2"])
             defer { server.kill() }
             try await server.waitUntilHealthy()

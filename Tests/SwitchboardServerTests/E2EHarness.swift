@@ -7,12 +7,6 @@ import ProviderFakes
 import Synchronization
 import SwitchboardServer
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A test failed a precondition of the harness itself (timeout, server did not start, bad JSON).
 /// Every test that runs a server: one at a time, so real-time audio is not starved by the other suites
 /// servers on a 2-core machine (nested suites inherit `.serialized`).
@@ -218,31 +212,6 @@ enum E2EScripts {
     static let oneTurn = CallerScript([
         .waitForBot(quietMilliseconds: 800, maxMilliseconds: 10_000), .say("That is all, thanks.", milliseconds: 700),
     ])
-}
-
-/// Picks a free TCP port on 127.0.0.1 (bind port 0, read it, close).
-func freeLoopbackPort() throws -> Int {
-    #if canImport(Glibc)
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    #else
-    let fd = socket(AF_INET, SOCK_STREAM, 0)
-    #endif
-    guard fd >= 0 else { throw E2EError("socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw E2EError("bind() failed") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else { throw E2EError("getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Starts fake Realtime + fake Twilio REST + the server, runs `body`, then cancels everything.

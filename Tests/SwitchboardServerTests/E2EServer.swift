@@ -1,4 +1,5 @@
 import Logging
+import ProviderFakes
 import SwitchboardServer
 
 extension ServerConfiguration {
@@ -6,7 +7,7 @@ extension ServerConfiguration {
     /// `databasePath`, a one-second drain. Carrier and agent settings are the test's.
     static func endToEnd(databasePath: String) throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
-        let port = try freeLoopbackPort()
+        let port = try LoopbackPort.free()
         configuration.host = "127.0.0.1"
         configuration.port = port
         configuration.publicURL = "http://127.0.0.1:\(port)"
