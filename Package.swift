@@ -152,7 +152,7 @@ let package = Package(
         .target(
             name: "CallBench",
             dependencies: [
-                "ProviderFakes", "Twilio", "OpenAIRealtime", "WireJSON", "EventLoopExecution",
+                "ProviderFakes", "Twilio", "Telnyx", "OpenAIRealtime", "WireJSON", "EventLoopExecution",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

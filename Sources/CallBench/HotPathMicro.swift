@@ -1,5 +1,6 @@
 import Foundation
 import OpenAIRealtime
+import Telnyx
 import Twilio
 import WireJSON
 
@@ -45,6 +46,14 @@ public enum HotPathMicro {
                 name: "twilio mark decode",
                 beforeNanos: time(iterations / 4) { (try? TwilioInboundMessage(decoding: markSlow)) == nil ? 0 : 1 },
                 afterNanos: time(iterations) { (try? TwilioInboundMessage(decoding: mark)) == nil ? 0 : 1 }))
+        // A Telnyx mark echo, the same way (the fast scanner is newer than Twilio's).
+        let telnyxMark = #"{"event":"mark","sequence_number":"4711","stream_id":"32DE0DEA-53CB-4B21-89A4-9E1819C043BC","mark":{"name":"m0.17"}}"#
+        let telnyxMarkSlow = #"{"event":"mark","sequence_number":4711,"stream_id":"32DE0DEA-53CB-4B21-89A4-9E1819C043BC","mark":{"name":"m0.17"}}"#
+        results.append(
+            Result(
+                name: "telnyx mark decode",
+                beforeNanos: time(iterations / 4) { (try? TelnyxInboundMessage(decoding: telnyxMarkSlow)) == nil ? 0 : 1 },
+                afterNanos: time(iterations) { (try? TelnyxInboundMessage(decoding: telnyxMark)) == nil ? 0 : 1 }))
         let transcript = #"{"type":"response.output_audio_transcript.delta","event_id":"event_12","response_id":"resp_3","item_id":"item_7","output_index":0,"content_index":0,"delta":"Sure, I can "}"#
         results.append(
             Result(

@@ -2,11 +2,14 @@ extension CallStateMachine {
     /// The caller started speaking. If the bot was talking: clear the phone's buffer, truncate each
     /// playing item at the position the caller actually heard, drop the rest of those responses' audio,
     /// and cancel a goodbye that had not been heard yet (S3). Stale mark echoes of the cleared audio are
-    /// ignored from here on (new mark generation).
+    /// ignored from here on (new mark generation). The clear is the first action: the caller hears the
+    /// bot stop before anything is told to the agent or the store.
     mutating func callerSpeechStarted(at now: Milliseconds, into actions: inout [CallAction]) {
         callerSpeaking = true
         repromptsInSilence = 0
         guard isLive else { return }
+        let clearsPlayback = !pendingMarks.isEmpty
+        if clearsPlayback && canSendToPhone { actions.append(.clearAudio) }
 
         var interruptedID: String?
         var heard: Milliseconds = 0
@@ -43,8 +46,7 @@ extension CallStateMachine {
         for index in responses.indices where responses[index].interrupted && !responses[index].settled {
             settleIfKnown(index, at: now, into: &actions)
         }
-        if !pendingMarks.isEmpty {
-            if canSendToPhone { actions.append(.clearAudio) }
+        if clearsPlayback {
             pendingMarks.removeAll()
             markGeneration += 1
             playedMillisecondsTotal = sentMillisecondsTotal

@@ -25,11 +25,14 @@ extension TelnyxInboundMessage {
         }
     }
 
-    /// `media` frames take a hand-written scanner (no `JSONDecoder`); anything it does not handle
-    /// (other events, escapes, numbers, errors) goes through `JSONDecoder` for the precise result.
+    /// `media` frames and `mark` echoes take hand-written scanners (no `JSONDecoder`); anything they do
+    /// not handle (other events, escapes, numbers, errors) goes through `JSONDecoder` for the precise result.
     static func decodeResult(_ bytes: UnsafeRawBufferPointer) -> Result<TelnyxInboundMessage, TelnyxMessageError> {
         if let media = TelnyxFastMediaScanner.scan(bytes) {
             return .success(.media(media))
+        }
+        if let mark = TelnyxFastMarkScanner.scan(bytes) {
+            return .success(.mark(mark))
         }
         return TelnyxMediaJSON.decode(Data(bytes))
     }

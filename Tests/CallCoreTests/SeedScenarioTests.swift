@@ -28,15 +28,17 @@ import Testing
         #expect(call.hangups == [.botGoodbye])
     }
 
-    @Test func bargeInDuringTheGoodbyeCancelsTheHangup() {
+    @Test func bargeInDuringTheGoodbyeCancelsTheHangup() throws {
         var call = CallHarness()
         call.connect()
         call.speak("r1", "Okay, goodbye!")
         // The caller heard the first 200 ms chunk, then talks over the rest.
         call.send(.markPlayed(name: call.marksAtPhone.removeFirst()), after: 200)
-        call.send(.callerSpeechStarted)
-        #expect(call.actions.contains(.clearAudio))
-        #expect(call.actions.contains(.truncate(itemID: "item-r1", audioEndMilliseconds: 200)))
+        let bargeIn = call.send(.callerSpeechStarted)
+        let clear = try #require(bargeIn.firstIndex(of: .clearAudio))
+        let truncate = try #require(bargeIn.firstIndex(of: .truncate(itemID: "item-r1", audioEndMilliseconds: 200)))
+        #expect(clear < truncate, "the caller hears the bot stop before the agent hears of it")
+        #expect(!bargeIn[..<clear].contains { if case .store(_, .message) = $0 { true } else { false } }, "nor is the reply saved first")
         call.playAll()  // echoes of cleared marks
         call.send(.callerSpeechStopped)
         #expect(call.hangups.isEmpty)

@@ -77,6 +77,35 @@ import Testing
         #expect(try TelnyxMediaJSON.decode(Data(Self.media.utf8)).get() == .media(expected))
     }
 
+    @Test func markFastPath() throws {
+        let echo = #"{"event":"mark","sequence_number":"9","stream_id":"32DE0DEA-...","mark":{"name":"m0.17"}}"#
+        let expected = TelnyxMark(sequenceNumber: 9, streamId: "32DE0DEA-...", name: "m0.17")
+        let fast = try #require(echo.utf8.withContiguousStorageIfAvailable { TelnyxFastMarkScanner.scan(UnsafeRawBufferPointer($0)) } ?? nil)
+        #expect(fast == expected)
+        #expect(try TelnyxInboundMessage(decoding: echo) == .mark(expected))
+        #expect(try TelnyxMediaJSON.decode(Data(echo.utf8)).get() == .mark(expected))
+        // Key order and absent optional fields do not matter.
+        let reordered = #"{"mark":{"name":"m0.17"},"event":"mark"}"#
+        #expect(try TelnyxInboundMessage(decoding: reordered) == .mark(TelnyxMark(name: "m0.17")))
+    }
+
+    @Test func markVariantsFallBackCorrectly() throws {
+        let scan = { (text: String) in text.utf8.withContiguousStorageIfAvailable { TelnyxFastMarkScanner.scan(UnsafeRawBufferPointer($0)) } ?? nil }
+        // A numeric counter and an escaped name are the slow path's, with the same meaning.
+        let numeric = #"{"event":"mark","sequence_number":9,"mark":{"name":"a\/b"}}"#
+        #expect(scan(numeric) == nil)
+        #expect(try TelnyxInboundMessage(decoding: numeric) == .mark(TelnyxMark(sequenceNumber: 9, name: "a/b")))
+        // A counter that is not a number is reported by the slow path.
+        let badCounter = #"{"event":"mark","sequence_number":"nine","mark":{"name":"m0.1"}}"#
+        #expect(scan(badCounter) == nil)
+        #expect(throws: TelnyxMessageError.invalidField(event: "mark", field: "sequence_number", value: "nine")) {
+            try TelnyxInboundMessage(decoding: badCounter)
+        }
+        // Not a mark, or no name: never the fast path's.
+        #expect(scan(#"{"event":"media","mark":{"name":"m0.1"}}"#) == nil)
+        #expect(scan(#"{"event":"mark","mark":{}}"#) == nil)
+    }
+
     @Test func mediaVariantsFallBackCorrectly() throws {
         // Numbers instead of strings, an escaped slash in the payload, no chunk/timestamp.
         let numeric = #"{"event":"media","sequence_number":7,"media":{"track":"outbound","chunk":3,"payload":"ab\/c"}}"#
