@@ -20,22 +20,33 @@ final class RealtimeSocketWriter: Sendable {
         let timer = Mutex<Scheduled<Void>?>(nil)
     }
 
+    /// This socket's masking keys, drawn from the kernel in batches (taken on the socket's loop only,
+    /// so the lock is never contended).
+    private final class MaskingKeys: Sendable {
+        private let entropy = Mutex(BufferedEntropy())
+        func next() -> WebSocketMaskingKey {
+            entropy.withLock { WebSocketMaskingKey.random(using: &$0) }
+        }
+    }
+
     private let queue: EventLoopWriteQueue<Outgoing>
     private let closeFlag = CloseFlag()
+    private let masks = MaskingKeys()
 
     init(queueLimit: Int, closeTimeout: Duration) {
         let closeFlag = closeFlag
+        let masks = masks
         queue = EventLoopWriteQueue(limit: queueLimit) { outgoing, channel in
             switch outgoing {
             case .text(let text):
                 var buffer = channel.allocator.buffer(capacity: text.utf8.count)
                 buffer.writeString(text)
-                channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buffer), promise: nil)
+                channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: masks.next(), data: buffer), promise: nil)
             case .close:
                 guard !closeFlag.sent.exchange(true, ordering: .relaxed) else { return }
                 var payload = channel.allocator.buffer(capacity: 2)
                 payload.write(webSocketErrorCode: .normalClosure)
-                channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload), promise: nil)
+                channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: masks.next(), data: payload), promise: nil)
                 // The server answers with its close frame and ends the connection; bounded if it does not.
                 let timer = channel.eventLoop.scheduleTask(in: TimeAmount(closeTimeout)) { channel.close(promise: nil) }
                 closeFlag.timer.withLock { $0 = timer }

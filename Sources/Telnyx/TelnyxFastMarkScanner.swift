@@ -8,39 +8,31 @@ import WireJSON
 /// to `JSONDecoder`, which gives the precise error.
 enum TelnyxFastMarkScanner {
     static func scan(_ bytes: UnsafeRawBufferPointer) -> TelnyxMark? {
-        var scanner = FlatJSONCursor(bytes: bytes)
+        let frame = FlatJSONCursor(bytes: bytes)
+        var scanner = frame
         var event: Range<Int>?
         var sequence: Range<Int>?
         var streamId: Range<Int>?
         var name: Range<Int>?
-
-        let outerOK = scanner.object { key, cursor in
-            if cursor.peek == UInt8(ascii: "{") {
-                guard cursor.matches(key, "mark") else { return false }
-                return cursor.object { innerKey, inner in
-                    guard let value = inner.string() else { return false }
-                    if inner.matches(innerKey, "name") { name = value }
-                    return true
+        let parsed = scanner.envelope(
+            nested: "mark",
+            outer: { key, value in
+                if frame.matches(key, "event") {
+                    event = value
+                } else if frame.matches(key, "sequence_number") {
+                    sequence = value
+                } else if frame.matches(key, "stream_id") {
+                    streamId = value
                 }
-            }
-            guard let value = cursor.string() else { return false }
-            if cursor.matches(key, "event") {
-                event = value
-            } else if cursor.matches(key, "sequence_number") {
-                sequence = value
-            } else if cursor.matches(key, "stream_id") {
-                streamId = value
-            }
-            return true
-        }
-        scanner.skipWhitespace()
-        guard outerOK, scanner.atEnd, let event, scanner.matches(event, "mark"), let name else { return nil }
+            },
+            inner: { key, value in
+                if frame.matches(key, "name") { name = value }
+            })
         // A present-but-unparseable counter goes to the slow path, which reports it.
         var sequenceValue: Int?
-        if let sequence {
-            guard let value = scanner.int(sequence) else { return nil }
-            sequenceValue = value
+        guard parsed, let event, frame.matches(event, "mark"), let name, frame.optionalInt(sequence, into: &sequenceValue) else {
+            return nil
         }
-        return TelnyxMark(sequenceNumber: sequenceValue, streamId: streamId.map { scanner.text($0) }, name: scanner.text(name))
+        return TelnyxMark(sequenceNumber: sequenceValue, streamId: streamId.map { frame.text($0) }, name: frame.text(name))
     }
 }

@@ -34,60 +34,78 @@ public struct TelnyxMediaReorderBuffer<Frame: Sendable>: Sendable {
     /// Frames waiting behind a gap.
     public var bufferedCount: Int { pendingFrames }
 
+    /// Accepts a frame; hands each frame now releasable to `release`, in order (possibly none). The hot
+    /// path — the expected frame with nothing waiting — releases it at once, without allocating.
+    public mutating func push(_ frame: Frame, sequence: Int, release: (Frame) -> Void) {
+        insert(.frame(frame), sequence: sequence, release: release)
+    }
+
+    /// Records that `sequence` was used by a non-media frame; hands each frame now releasable to `release`.
+    public mutating func skip(sequence: Int, release: (Frame) -> Void) {
+        insert(.consumed, sequence: sequence, release: release)
+    }
+
+    /// Releases everything waiting, in order, ignoring gaps (call on `stop` or socket close).
+    public mutating func flush(release: (Frame) -> Void) {
+        while pendingFrames > 0, let lowest = pending.keys.min() {
+            skippedCount += lowest - (nextSequence ?? lowest)
+            nextSequence = lowest
+            drain(release: release)
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
     /// Accepts a frame; returns the frames now releasable, in order (possibly none).
     public mutating func push(_ frame: Frame, sequence: Int) -> [Frame] {
-        insert(.frame(frame), sequence: sequence)
+        var out: [Frame] = []
+        push(frame, sequence: sequence) { out.append($0) }
+        return out
     }
 
     /// Records that `sequence` was used by a non-media frame; returns the frames now releasable.
     public mutating func skip(sequence: Int) -> [Frame] {
-        insert(.consumed, sequence: sequence)
-    }
-
-    /// Releases everything waiting, in order, ignoring gaps (call on `stop` or socket close).
-    public mutating func flush() -> [Frame] {
         var out: [Frame] = []
-        while pendingFrames > 0, let lowest = pending.keys.min() {
-            skippedCount += lowest - (nextSequence ?? lowest)
-            nextSequence = lowest
-            drain(into: &out)
-        }
-        pending.removeAll(keepingCapacity: true)
+        skip(sequence: sequence) { out.append($0) }
         return out
     }
 
-    private mutating func insert(_ slot: Slot, sequence: Int) -> [Frame] {
+    /// Releases everything waiting, in order, ignoring gaps; returns those frames.
+    public mutating func flush() -> [Frame] {
+        var out: [Frame] = []
+        flush { out.append($0) }
+        return out
+    }
+
+    private mutating func insert(_ slot: Slot, sequence: Int, release: (Frame) -> Void) {
         let next = nextSequence ?? sequence
         nextSequence = next
         if sequence < next || pending[sequence] != nil {
             if case .frame = slot { droppedCount += 1 }
-            return []
+            return
         }
         // Hot path: the expected frame with nothing waiting.
         if sequence == next, pending.isEmpty {
             nextSequence = next + 1
-            if case .frame(let frame) = slot { return [frame] }
-            return []
+            if case .frame(let frame) = slot { release(frame) }
+            return
         }
         pending[sequence] = slot
         if case .frame = slot { pendingFrames += 1 }
-        var out: [Frame] = []
-        drain(into: &out)
+        drain(release: release)
         // Too many held: give up on the gap(s) in front of the oldest waiting frame.
         while pending.count > window, let lowest = pending.keys.min() {
             skippedCount += lowest - (nextSequence ?? lowest)
             nextSequence = lowest
-            drain(into: &out)
+            drain(release: release)
         }
-        return out
     }
 
     /// Releases consecutive slots starting at `nextSequence`.
-    private mutating func drain(into out: inout [Frame]) {
+    private mutating func drain(release: (Frame) -> Void) {
         guard var next = nextSequence else { return }
         while let slot = pending.removeValue(forKey: next) {
             if case .frame(let frame) = slot {
-                out.append(frame)
+                release(frame)
                 pendingFrames -= 1
             }
             next += 1

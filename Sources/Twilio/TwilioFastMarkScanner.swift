@@ -7,37 +7,31 @@ import WireJSON
 /// to `JSONDecoder`, which gives the precise error.
 enum TwilioFastMarkScanner {
     static func scan(_ bytes: UnsafeRawBufferPointer) -> TwilioMark? {
-        var scanner = FlatJSONCursor(bytes: bytes)
+        let frame = FlatJSONCursor(bytes: bytes)
+        var scanner = frame
         var event: Range<Int>?
         var sequence: Range<Int>?
         var streamSid: Range<Int>?
         var name: Range<Int>?
-
-        let outerOK = scanner.object { key, cursor in
-            if cursor.peek == UInt8(ascii: "{") {
-                guard cursor.matches(key, "mark") else { return false }
-                return cursor.object { innerKey, inner in
-                    guard let value = inner.string() else { return false }
-                    if inner.matches(innerKey, "name") { name = value }
-                    return true
+        let parsed = scanner.envelope(
+            nested: "mark",
+            outer: { key, value in
+                if frame.matches(key, "event") {
+                    event = value
+                } else if frame.matches(key, "sequenceNumber") {
+                    sequence = value
+                } else if frame.matches(key, "streamSid") {
+                    streamSid = value
                 }
-            }
-            guard let value = cursor.string() else { return false }
-            if cursor.matches(key, "event") {
-                event = value
-            } else if cursor.matches(key, "sequenceNumber") {
-                sequence = value
-            } else if cursor.matches(key, "streamSid") {
-                streamSid = value
-            }
-            return true
-        }
-        scanner.skipWhitespace()
-        guard outerOK, scanner.atEnd,
-            let event, scanner.matches(event, "mark"),
-            let sequence, let seq = scanner.int(sequence),
+            },
+            inner: { key, value in
+                if frame.matches(key, "name") { name = value }
+            })
+        guard parsed,
+            let event, frame.matches(event, "mark"),
+            let sequence, let seq = frame.int(sequence),
             let streamSid, let name
         else { return nil }
-        return TwilioMark(sequenceNumber: seq, streamSid: scanner.text(streamSid), name: scanner.text(name))
+        return TwilioMark(sequenceNumber: seq, streamSid: frame.text(streamSid), name: frame.text(name))
     }
 }

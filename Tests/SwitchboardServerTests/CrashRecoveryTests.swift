@@ -17,7 +17,7 @@ extension EndToEnd {
         let database = "sqlite:\(directory.appendingPathComponent("calls.sqlite").path)"
 
         let port = try LoopbackPort.free()
-        let first = try ServerProcess.start(binary: binary, port: port, database: database)
+        let first = try ServerProcess.start(binary: binary, port: port, database: database, logDirectory: directory)
         defer { first.kill() }
         try await first.waitUntilHealthy()
 
@@ -57,7 +57,7 @@ extension EndToEnd {
         try await store.close()
         #expect(await first.waitForExit() == 9, "the first server was killed with SIGKILL")
 
-        let second = try ServerProcess.start(binary: binary, port: port, database: database)
+        let second = try ServerProcess.start(binary: binary, port: port, database: database, logDirectory: directory)
         defer { second.kill() }
         try await second.waitUntilHealthy()
         let reopened = try await makeCallStore(url: database, logger: Logger(label: "crash-test"))
@@ -102,7 +102,11 @@ final class ServerProcess: @unchecked Sendable {
         throw CrashTestError("no built switchboard executable under .build/: run `swift build` first (scripts/test.sh does)")
     }
 
-    static func start(binary: String, port: Int, database: String, extraEnvironment: [String: String] = [:]) throws -> ServerProcess {
+    /// Starts `serve` on `port`; its log goes to `logDirectory` (the test's own temporary directory, which
+    /// the test removes when it ends, so runs leave nothing behind in /tmp).
+    static func start(
+        binary: String, port: Int, database: String, logDirectory: URL, extraEnvironment: [String: String] = [:]
+    ) throws -> ServerProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve"]
@@ -116,7 +120,7 @@ final class ServerProcess: @unchecked Sendable {
         environment.merge(extraEnvironment) { _, new in new }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-serve-\(port)-\(UUID().uuidString).log")
+        let log = logDirectory.appendingPathComponent("serve-\(port)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
         print("serve (port \(port)) logs to \(log.path)")

@@ -17,7 +17,8 @@ extension EndToEnd {
             defer { try? FileManager.default.removeItem(at: directory) }
             let database = "sqlite:\(directory.appendingPathComponent("calls.sqlite").path)"
             let port = try LoopbackPort.free()
-            let server = try ServerProcess.start(binary: binary, port: port, database: database, extraEnvironment: ["SWITCHBOARD_DRAIN_SECONDS": "2"])
+            let server = try ServerProcess.start(
+                binary: binary, port: port, database: database, logDirectory: directory, extraEnvironment: ["SWITCHBOARD_DRAIN_SECONDS": "2"])
             defer { server.kill() }
             try await server.waitUntilHealthy()
             let base = "http://127.0.0.1:\(port)"

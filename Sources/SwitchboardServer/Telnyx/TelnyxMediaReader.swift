@@ -52,18 +52,16 @@ final class TelnyxMediaReader: MediaStreamReader {
                 return true
             }
             guard media.track == "inbound" else { return true }
-            for audio in reorder.push(AudioPayload(base64: media.payload), sequence: media.sequenceNumber) {
-                session.deliver(.callerAudio(audio))
-            }
+            reorder.push(AudioPayload(base64: media.payload), sequence: media.sequenceNumber) { session.deliver(.callerAudio($0)) }
         case .mark(let mark):
             guard let session else { return true }
-            if let sequence = mark.sequenceNumber { Self.deliver(reorder.skip(sequence: sequence), to: session) }
+            if let sequence = mark.sequenceNumber { reorder.skip(sequence: sequence) { session.deliver(.callerAudio($0)) } }
             session.deliver(.markPlayed(name: mark.name))
         case .dtmf(let dtmf):
             // The digit also arrives as the `call.dtmf.received` webhook, which is what the call hears.
-            if let session, let sequence = dtmf.sequenceNumber { Self.deliver(reorder.skip(sequence: sequence), to: session) }
+            if let session, let sequence = dtmf.sequenceNumber { reorder.skip(sequence: sequence) { session.deliver(.callerAudio($0)) } }
         case .stop:
-            if let session { Self.deliver(reorder.flush(), to: session) }
+            if let session { reorder.flush { session.deliver(.callerAudio($0)) } }
             return false
         case .error(let error):
             logger.error("telnyx media: Telnyx reported error \(error.code ?? "-") \(error.title ?? "") \(error.detail ?? "")")
@@ -110,12 +108,12 @@ final class TelnyxMediaReader: MediaStreamReader {
         logger.error("telnyx media: stream read failed: \(error)")
     }
 
+    /// The socket closed (after `stop`, or without one): audio still held behind a gap reaches the call first.
     func streamEnded() {
-        session?.deliver(.streamStopped)
+        if let session {
+            reorder.flush { session.deliver(.callerAudio($0)) }
+            session.deliver(.streamStopped)
+        }
         leg?.finish()
-    }
-
-    static func deliver(_ frames: [AudioPayload], to session: CallSession) {
-        for audio in frames { session.deliver(.callerAudio(audio)) }
     }
 }
