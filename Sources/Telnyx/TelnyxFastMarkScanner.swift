@@ -10,29 +10,18 @@ enum TelnyxFastMarkScanner {
     static func scan(_ bytes: UnsafeRawBufferPointer) -> TelnyxMark? {
         let frame = FlatJSONCursor(bytes: bytes)
         var scanner = frame
-        var event: Range<Int>?
-        var sequence: Range<Int>?
-        var streamId: Range<Int>?
+        var header = EnvelopeHeader()
         var name: Range<Int>?
         let parsed = scanner.envelope(
-            nested: "mark",
-            outer: { key, value in
-                if frame.matches(key, "event") {
-                    event = value
-                } else if frame.matches(key, "sequence_number") {
-                    sequence = value
-                } else if frame.matches(key, "stream_id") {
-                    streamId = value
-                }
-            },
-            inner: { key, value in
-                if frame.matches(key, "name") { name = value }
-            })
+            nested: "mark", sequenceKey: "sequence_number", streamKey: "stream_id", header: &header,
+            inner: { key, value in if frame.matches(key, "name") { name = value } })
         // A present-but-unparseable counter goes to the slow path, which reports it.
         var sequenceValue: Int?
-        guard parsed, let event, frame.matches(event, "mark"), let name, frame.optionalInt(sequence, into: &sequenceValue) else {
+        guard parsed, let event = header.event, frame.matches(event, "mark"), let name,
+            frame.optionalInt(header.sequence, into: &sequenceValue)
+        else {
             return nil
         }
-        return TelnyxMark(sequenceNumber: sequenceValue, streamId: streamId.map { frame.text($0) }, name: frame.text(name))
+        return TelnyxMark(sequenceNumber: sequenceValue, streamId: header.stream.map { frame.text($0) }, name: frame.text(name))
     }
 }

@@ -9,49 +9,25 @@ enum TelnyxFastMediaScanner {
     static func scan(_ bytes: UnsafeRawBufferPointer) -> TelnyxMedia? {
         let frame = FlatJSONCursor(bytes: bytes)
         var scanner = frame
-        var event: Range<Int>?
-        var sequence: Range<Int>?
-        var streamId: Range<Int>?
-        var track: Range<Int>?
-        var chunk: Range<Int>?
-        var timestamp: Range<Int>?
-        var payload: Range<Int>?
+        var header = EnvelopeHeader()
+        var media = MediaMembers()
         let parsed = scanner.envelope(
-            nested: "media",
-            outer: { key, value in
-                if frame.matches(key, "event") {
-                    event = value
-                } else if frame.matches(key, "sequence_number") {
-                    sequence = value
-                } else if frame.matches(key, "stream_id") {
-                    streamId = value
-                }
-            },
-            inner: { key, value in
-                if frame.matches(key, "payload") {
-                    payload = value
-                } else if frame.matches(key, "track") {
-                    track = value
-                } else if frame.matches(key, "chunk") {
-                    chunk = value
-                } else if frame.matches(key, "timestamp") {
-                    timestamp = value
-                }
-            })
+            nested: "media", sequenceKey: "sequence_number", streamKey: "stream_id", header: &header,
+            inner: { key, value in media.take(key, value, in: frame) })
         // Present-but-unparseable counters go to the slow path, which reports them.
         var chunkValue: Int?
         var timestampValue: Int?
         guard parsed,
-            let event, frame.matches(event, "media"),
-            let sequence, let seq = frame.int(sequence),
-            let payload,
-            frame.optionalInt(chunk, into: &chunkValue),
-            frame.optionalInt(timestamp, into: &timestampValue)
+            let event = header.event, frame.matches(event, "media"),
+            let sequence = header.sequence, let seq = frame.int(sequence),
+            let payload = media.payload,
+            frame.optionalInt(media.chunk, into: &chunkValue),
+            frame.optionalInt(media.timestamp, into: &timestampValue)
         else { return nil }
         return TelnyxMedia(
             sequenceNumber: seq,
-            streamId: streamId.map { frame.text($0) },
-            track: track.map { frame.matches($0, "inbound") ? "inbound" : frame.text($0) } ?? "inbound",
+            streamId: header.stream.map { frame.text($0) },
+            track: media.track.map { frame.matches($0, "inbound") ? "inbound" : frame.text($0) } ?? "inbound",
             chunk: chunkValue,
             timestamp: timestampValue,
             payload: frame.text(payload)

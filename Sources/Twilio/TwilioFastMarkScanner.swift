@@ -9,28 +9,15 @@ enum TwilioFastMarkScanner {
     static func scan(_ bytes: UnsafeRawBufferPointer) -> TwilioMark? {
         let frame = FlatJSONCursor(bytes: bytes)
         var scanner = frame
-        var event: Range<Int>?
-        var sequence: Range<Int>?
-        var streamSid: Range<Int>?
+        var header = EnvelopeHeader()
         var name: Range<Int>?
         let parsed = scanner.envelope(
-            nested: "mark",
-            outer: { key, value in
-                if frame.matches(key, "event") {
-                    event = value
-                } else if frame.matches(key, "sequenceNumber") {
-                    sequence = value
-                } else if frame.matches(key, "streamSid") {
-                    streamSid = value
-                }
-            },
-            inner: { key, value in
-                if frame.matches(key, "name") { name = value }
-            })
+            nested: "mark", sequenceKey: "sequenceNumber", streamKey: "streamSid", header: &header,
+            inner: { key, value in if frame.matches(key, "name") { name = value } })
         guard parsed,
-            let event, frame.matches(event, "mark"),
-            let sequence, let seq = frame.int(sequence),
-            let streamSid, let name
+            let event = header.event, frame.matches(event, "mark"),
+            let sequence = header.sequence, let seq = frame.int(sequence),
+            let streamSid = header.stream, let name
         else { return nil }
         return TwilioMark(sequenceNumber: seq, streamSid: frame.text(streamSid), name: frame.text(name))
     }

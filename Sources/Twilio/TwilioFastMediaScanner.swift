@@ -9,46 +9,22 @@ enum TwilioFastMediaScanner {
     static func scan(_ bytes: UnsafeRawBufferPointer) -> TwilioMedia? {
         let frame = FlatJSONCursor(bytes: bytes)
         var scanner = frame
-        var event: Range<Int>?
-        var sequence: Range<Int>?
-        var streamSid: Range<Int>?
-        var track: Range<Int>?
-        var chunk: Range<Int>?
-        var timestamp: Range<Int>?
-        var payload: Range<Int>?
+        var header = EnvelopeHeader()
+        var media = MediaMembers()
         let parsed = scanner.envelope(
-            nested: "media",
-            outer: { key, value in
-                if frame.matches(key, "event") {
-                    event = value
-                } else if frame.matches(key, "sequenceNumber") {
-                    sequence = value
-                } else if frame.matches(key, "streamSid") {
-                    streamSid = value
-                }
-            },
-            inner: { key, value in
-                if frame.matches(key, "payload") {
-                    payload = value
-                } else if frame.matches(key, "track") {
-                    track = value
-                } else if frame.matches(key, "chunk") {
-                    chunk = value
-                } else if frame.matches(key, "timestamp") {
-                    timestamp = value
-                }
-            })
+            nested: "media", sequenceKey: "sequenceNumber", streamKey: "streamSid", header: &header,
+            inner: { key, value in media.take(key, value, in: frame) })
         guard parsed,
-            let event, frame.matches(event, "media"),
-            let sequence, let seq = frame.int(sequence),
-            let streamSid, let chunk, let chunkValue = frame.int(chunk),
-            let timestamp, let timestampValue = frame.int(timestamp),
-            let payload
+            let event = header.event, frame.matches(event, "media"),
+            let sequence = header.sequence, let seq = frame.int(sequence),
+            let streamSid = header.stream, let chunk = media.chunk, let chunkValue = frame.int(chunk),
+            let timestamp = media.timestamp, let timestampValue = frame.int(timestamp),
+            let payload = media.payload
         else { return nil }
         return TwilioMedia(
             sequenceNumber: seq,
             streamSid: frame.text(streamSid),
-            track: track.map { Self.track($0, in: frame) } ?? .inbound,
+            track: media.track.map { Self.track($0, in: frame) } ?? .inbound,
             chunk: chunkValue,
             timestamp: timestampValue,
             payload: frame.text(payload)

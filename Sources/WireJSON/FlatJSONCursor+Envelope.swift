@@ -1,8 +1,29 @@
 extension FlatJSONCursor {
     /// Scans the whole frame as a carrier event envelope: `{ "key": "value", …, "<nested>": { "key":
     /// "value", … } }`, keys in any order, escape-free string values only, at most one nested object
-    /// and it must be named `nested`. `outer` and `inner` see each member's key and value ranges.
+    /// and it must be named `nested`. The `event`, `sequenceKey` and `streamKey` members land in `header`;
+    /// `inner` sees each nested member's key and value ranges.
     /// False for any other shape or trailing bytes (the caller then falls back to a full decoder).
+    @inlinable public mutating func envelope(
+        nested: StaticString, sequenceKey: StaticString, streamKey: StaticString, header: inout EnvelopeHeader,
+        inner: (_ key: Range<Int>, _ value: Range<Int>) -> Void
+    ) -> Bool {
+        let frame = self
+        return envelope(
+            nested: nested,
+            outer: { key, value in
+                if frame.matches(key, "event") {
+                    header.event = value
+                } else if frame.matches(key, sequenceKey) {
+                    header.sequence = value
+                } else if frame.matches(key, streamKey) {
+                    header.stream = value
+                }
+            },
+            inner: inner)
+    }
+
+    /// The same scan with every top-level member's key and value ranges handed to `outer`.
     @inlinable public mutating func envelope(
         nested: StaticString,
         outer: (_ key: Range<Int>, _ value: Range<Int>) -> Void,
