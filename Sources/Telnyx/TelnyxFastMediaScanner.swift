@@ -11,9 +11,7 @@ enum TelnyxFastMediaScanner {
         var scanner = frame
         var header = EnvelopeHeader()
         var media = MediaMembers()
-        let parsed = scanner.envelope(
-            nested: "media", sequenceKey: "sequence_number", streamKey: "stream_id", header: &header,
-            inner: { key, value in media.take(key, value, in: frame) })
+        let parsed = scanner.mediaEnvelope(sequenceKey: "sequence_number", streamKey: "stream_id", header: &header, media: &media)
         // Present-but-unparseable counters go to the slow path, which reports them.
         var chunkValue: Int?
         var timestampValue: Int?

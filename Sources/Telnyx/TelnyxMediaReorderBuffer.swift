@@ -47,33 +47,8 @@ public struct TelnyxMediaReorderBuffer<Frame: Sendable>: Sendable {
 
     /// Releases everything waiting, in order, ignoring gaps (call on `stop` or socket close).
     public mutating func flush(release: (Frame) -> Void) {
-        while pendingFrames > 0, let lowest = pending.keys.min() {
-            skippedCount += lowest - (nextSequence ?? lowest)
-            nextSequence = lowest
-            drain(release: release)
-        }
+        while pendingFrames > 0 { releaseFromOldestWaiting(release: release) }
         pending.removeAll(keepingCapacity: true)
-    }
-
-    /// Accepts a frame; returns the frames now releasable, in order (possibly none).
-    public mutating func push(_ frame: Frame, sequence: Int) -> [Frame] {
-        var out: [Frame] = []
-        push(frame, sequence: sequence) { out.append($0) }
-        return out
-    }
-
-    /// Records that `sequence` was used by a non-media frame; returns the frames now releasable.
-    public mutating func skip(sequence: Int) -> [Frame] {
-        var out: [Frame] = []
-        skip(sequence: sequence) { out.append($0) }
-        return out
-    }
-
-    /// Releases everything waiting, in order, ignoring gaps; returns those frames.
-    public mutating func flush() -> [Frame] {
-        var out: [Frame] = []
-        flush { out.append($0) }
-        return out
     }
 
     private mutating func insert(_ slot: Slot, sequence: Int, release: (Frame) -> Void) {
@@ -93,11 +68,15 @@ public struct TelnyxMediaReorderBuffer<Frame: Sendable>: Sendable {
         if case .frame = slot { pendingFrames += 1 }
         drain(release: release)
         // Too many held: give up on the gap(s) in front of the oldest waiting frame.
-        while pending.count > window, let lowest = pending.keys.min() {
-            skippedCount += lowest - (nextSequence ?? lowest)
-            nextSequence = lowest
-            drain(release: release)
-        }
+        while pending.count > window { releaseFromOldestWaiting(release: release) }
+    }
+
+    /// Gives up on the numbers missing in front of the oldest waiting slot and releases from it on.
+    private mutating func releaseFromOldestWaiting(release: (Frame) -> Void) {
+        guard let lowest = pending.keys.min() else { return }
+        skippedCount += lowest - (nextSequence ?? lowest)
+        nextSequence = lowest
+        drain(release: release)
     }
 
     /// Releases consecutive slots starting at `nextSequence`.
@@ -111,12 +90,5 @@ public struct TelnyxMediaReorderBuffer<Frame: Sendable>: Sendable {
             next += 1
         }
         nextSequence = next
-    }
-}
-
-extension TelnyxMediaReorderBuffer where Frame == TelnyxMedia {
-    /// Accepts a media frame keyed by its `sequence_number`.
-    public mutating func push(_ media: TelnyxMedia) -> [TelnyxMedia] {
-        push(media, sequence: media.sequenceNumber)
     }
 }

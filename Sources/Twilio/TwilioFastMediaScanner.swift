@@ -11,9 +11,7 @@ enum TwilioFastMediaScanner {
         var scanner = frame
         var header = EnvelopeHeader()
         var media = MediaMembers()
-        let parsed = scanner.envelope(
-            nested: "media", sequenceKey: "sequenceNumber", streamKey: "streamSid", header: &header,
-            inner: { key, value in media.take(key, value, in: frame) })
+        let parsed = scanner.mediaEnvelope(sequenceKey: "sequenceNumber", streamKey: "streamSid", header: &header, media: &media)
         guard parsed,
             let event = header.event, frame.matches(event, "media"),
             let sequence = header.sequence, let seq = frame.int(sequence),

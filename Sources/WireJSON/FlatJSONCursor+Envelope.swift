@@ -8,27 +8,6 @@ extension FlatJSONCursor {
         nested: StaticString, sequenceKey: StaticString, streamKey: StaticString, header: inout EnvelopeHeader,
         inner: (_ key: Range<Int>, _ value: Range<Int>) -> Void
     ) -> Bool {
-        let frame = self
-        return envelope(
-            nested: nested,
-            outer: { key, value in
-                if frame.matches(key, "event") {
-                    header.event = value
-                } else if frame.matches(key, sequenceKey) {
-                    header.sequence = value
-                } else if frame.matches(key, streamKey) {
-                    header.stream = value
-                }
-            },
-            inner: inner)
-    }
-
-    /// The same scan with every top-level member's key and value ranges handed to `outer`.
-    @inlinable public mutating func envelope(
-        nested: StaticString,
-        outer: (_ key: Range<Int>, _ value: Range<Int>) -> Void,
-        inner: (_ key: Range<Int>, _ value: Range<Int>) -> Void
-    ) -> Bool {
         let parsed = object { key, cursor in
             if cursor.peek == UInt8(ascii: "{") {
                 guard cursor.matches(key, nested) else { return false }
@@ -39,11 +18,28 @@ extension FlatJSONCursor {
                 }
             }
             guard let value = cursor.string() else { return false }
-            outer(key, value)
+            if cursor.matches(key, "event") {
+                header.event = value
+            } else if cursor.matches(key, sequenceKey) {
+                header.sequence = value
+            } else if cursor.matches(key, streamKey) {
+                header.stream = value
+            }
             return true
         }
         skipWhitespace()
         return parsed && atEnd
+    }
+
+    /// ``envelope(nested:sequenceKey:streamKey:header:inner:)`` for a `media` frame: the nested object's
+    /// members land in `media`.
+    @inlinable public mutating func mediaEnvelope(
+        sequenceKey: StaticString, streamKey: StaticString, header: inout EnvelopeHeader, media: inout MediaMembers
+    ) -> Bool {
+        let frame = self
+        return envelope(nested: "media", sequenceKey: sequenceKey, streamKey: streamKey, header: &header) { key, value in
+            media.take(key, value, in: frame)
+        }
     }
 
     /// An optional counter: true with `value` nil when absent or parsed when present; false when present

@@ -109,3 +109,31 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// The buffer's releases collected into arrays, so the tests can compare them.
+extension TelnyxMediaReorderBuffer {
+    mutating func push(_ frame: Frame, sequence: Int) -> [Frame] {
+        var out: [Frame] = []
+        push(frame, sequence: sequence) { out.append($0) }
+        return out
+    }
+
+    mutating func skip(sequence: Int) -> [Frame] {
+        var out: [Frame] = []
+        skip(sequence: sequence) { out.append($0) }
+        return out
+    }
+
+    mutating func flush() -> [Frame] {
+        var out: [Frame] = []
+        flush { out.append($0) }
+        return out
+    }
+}
+
+extension TelnyxMediaReorderBuffer where Frame == TelnyxMedia {
+    /// Accepts a media frame keyed by its `sequence_number`.
+    mutating func push(_ media: TelnyxMedia) -> [TelnyxMedia] {
+        push(media, sequence: media.sequenceNumber)
+    }
+}
